@@ -1,0 +1,239 @@
+"""The ``netsynth`` command line.
+
+    netsynth run [SPEC]          run a spec (without one: the built-in quickstart)
+    netsynth resume NAME         continue a stopped or interrupted experiment
+    netsynth ls                  list the experiments in a storage
+    netsynth show NAME           leaderboard of one experiment (table, json or csv)
+    netsynth validate SPEC       check a spec without running it
+
+Exit codes: 0 done, 1 the experiment failed, 2 bad input, 128+N stopped by signal N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from netsynth.experiment_record import ExperimentState
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("netsynth")
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed without a traceback, exit code 2."""
+
+
+def _storage_url(args: argparse.Namespace) -> str:
+    from netsynth.storage.url import DEFAULT_STORAGE_URL
+
+    return str(args.storage or os.environ.get("NETSYNTH_STORAGE") or DEFAULT_STORAGE_URL)
+
+
+def _open_existing(url: str) -> Any:
+    """Open a storage that must already exist (reading must not create an empty database)."""
+    from sqlalchemy.engine import make_url
+
+    from netsynth.storage.url import open_storage
+
+    if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not Path(database).exists():
+            raise UsageError(f"no netsynth storage at {database} (use --storage URL)")
+    return open_storage(url)
+
+
+def _default_spec() -> Path:
+    return Path(str(resources.files("netsynth") / "builtin" / "quickstart.yaml"))
+
+
+def _configure_logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    handler = RichHandler(show_path=False, show_time=False, markup=False)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler])
+    log.setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from netsynth.spec import check_spec, load_spec
+
+    spec = load_spec(args.spec)
+    check_spec(spec, args.spec, Path(args.spec).parent)
+    kinds = ", ".join(f"{p.name}:{p.type}" for p in spec.parameters) or "defined by the objective"
+    print(
+        f"{args.spec}: OK — {spec.objective.direction} {spec.objective.metric}; parameters: {kinds}"
+    )
+    return EXIT_OK
+
+
+def _finish(experiment: Any, state: ExperimentState, fmt: str, top: int) -> int:
+    from netsynth.display.leaderboard import print_leaderboard
+
+    experiment.refresh()
+    print_leaderboard(experiment, top=top, fmt=fmt)
+    if fmt == "table":
+        reason = experiment.record.reason
+        print(f"experiment {experiment.name}: {state.value}" + (f" ({reason})" if reason else ""))
+    return EXIT_OK if state is ExperimentState.COMPLETED else EXIT_FAILED
+
+
+def _run_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
+    overrides = {
+        "max_trials": args.max_trials,
+        "max_failed_trials": args.max_failed_trials,
+        "workers": args.workers,
+        "executor": args.executor,
+    }
+    return {**options, **{k: v for k, v in overrides.items() if v is not None}}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from netsynth.spec import compile_spec, load_spec
+
+    spec_path = Path(args.spec) if args.spec else _default_spec()
+    spec = load_spec(spec_path)
+    compiled = compile_spec(
+        spec,
+        source=str(spec_path),
+        base_dir=spec_path.parent,
+        storage=args.storage or os.environ.get("NETSYNTH_STORAGE"),
+        name=args.name,
+    )
+    experiment = compiled.experiment
+    print(f"experiment {experiment.name} in {experiment.storage_url}", file=sys.stderr)
+    return _run(experiment, args, compiled.estimator, compiled.run_options)
+
+
+def _run(experiment: Any, args: argparse.Namespace, estimator: Any, options: dict[str, Any]) -> int:
+    from netsynth.runner.interrupts import RunInterrupted
+
+    try:
+        state = experiment.run(
+            estimator, progress=not args.no_progress, **_run_options(args, options)
+        )
+    except RunInterrupted as exc:
+        print(
+            f"\nstopped by {exc.signal_name}; finished trials are kept. "
+            f"Continue with: netsynth resume {experiment.name}",
+            file=sys.stderr,
+        )
+        return exc.exit_code
+    return _finish(experiment, state, args.format, args.top)
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from netsynth.experiment import load_experiment
+
+    experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
+    return _run(experiment, args, None, {})
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    from netsynth.display.experiments import print_experiments
+
+    print_experiments(_open_existing(_storage_url(args)), args.format)
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from netsynth.display.leaderboard import print_leaderboard
+    from netsynth.experiment import load_experiment
+
+    experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
+    print_leaderboard(experiment, top=args.top, fmt=args.format)
+    return EXIT_OK
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netsynth", description="Neural architecture search and hyperparameter optimization."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def storage_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--storage",
+            help="storage URL (default: $NETSYNTH_STORAGE or sqlite:///netsynth.db)",
+        )
+
+    def output_options(p: argparse.ArgumentParser, top: int) -> None:
+        p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+        p.add_argument("--top", type=int, default=top, help="rows of the leaderboard")
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--workers", type=int, help="trials at once, each in its own process")
+        p.add_argument("--executor", choices=["inline", "process"])
+        p.add_argument("--max-trials", type=int, help="override the trial budget")
+        p.add_argument("--max-failed-trials", type=int)
+        p.add_argument("--no-progress", action="store_true", help="no live progress bar")
+
+    run = commands.add_parser("run", help="run an experiment from a spec")
+    run.add_argument("spec", nargs="?", help="YAML spec (default: the built-in quickstart)")
+    run.add_argument("--name", help="experiment name (default: the spec's, or its file name)")
+    storage_option(run)
+    run_options(run)
+    output_options(run, 10)
+    run.set_defaults(handler=cmd_run)
+
+    resume = commands.add_parser("resume", help="continue an experiment")
+    resume.add_argument("name")
+    storage_option(resume)
+    run_options(resume)
+    output_options(resume, 10)
+    resume.set_defaults(handler=cmd_resume)
+
+    ls = commands.add_parser("ls", help="list experiments")
+    storage_option(ls)
+    ls.add_argument("--format", choices=["table", "json"], default="table")
+    ls.set_defaults(handler=cmd_ls)
+
+    show = commands.add_parser("show", help="show an experiment's leaderboard")
+    show.add_argument("name")
+    storage_option(show)
+    output_options(show, 20)
+    show.set_defaults(handler=cmd_show)
+
+    validate = commands.add_parser("validate", help="check a spec without running it")
+    validate.add_argument("spec")
+    validate.set_defaults(handler=cmd_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose)
+    from netsynth.estimation.function import ObjectiveRefError
+    from netsynth.experiment import ExperimentError
+    from netsynth.spec.errors import SpecError
+    from netsynth.storage.storage import ExperimentNotFoundError, StorageError
+
+    try:
+        code: int = args.handler(args)
+        return code
+    except (SpecError, UsageError, ExperimentError, ObjectiveRefError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ExperimentNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StorageError as exc:
+        print(f"error: storage: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

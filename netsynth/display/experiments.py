@@ -1,0 +1,70 @@
+"""The experiments in a storage, one line each (``netsynth ls``)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from netsynth.objective import Objective
+from netsynth.storage.storage import Storage
+from netsynth.trial_record import TrialState
+
+
+def experiment_rows(storage: Storage) -> list[dict[str, Any]]:
+    rows = []
+    for record in storage.list_experiments():
+        trials = storage.trials(record.id)
+        counts = {state: 0 for state in TrialState}
+        for trial in trials:
+            counts[trial.state] += 1
+        objective = Objective.from_dict(record.config.get("objective", {}))
+        best = objective.best(trials)
+        end = record.updated_at if record.state.is_final else time.time()
+        rows.append(
+            {
+                "name": record.name,
+                "state": record.state.value,
+                "done": counts[TrialState.COMPLETE] + counts[TrialState.PRUNED],
+                "budget": record.config.get("budget", {}).get("max_trials"),
+                "running": counts[TrialState.RUNNING],
+                "failed": counts[TrialState.FAILED],
+                "metric": objective.metric,
+                "direction": objective.direction.value,
+                "best": None if best is None else best.value,
+                "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created_at)),
+                "duration_s": round(end - record.created_at, 1),
+                "reason": record.reason,
+            }
+        )
+    return rows
+
+
+def print_experiments(storage: Storage, fmt: str = "table") -> None:
+    rows = experiment_rows(storage)
+    if fmt == "json":
+        print(json.dumps(rows, indent=2, allow_nan=True))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for column in ("name", "state", "trials", "best", "created", "duration (s)", "note"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        budget = f"/{row['budget']}" if row["budget"] else ""
+        extra = "".join(f", {row[k]} {k}" for k in ("running", "failed") if row[k])
+        best = "" if row["best"] is None else f"{row['metric']}={row['best']:.6g}"
+        table.add_row(
+            row["name"],
+            row["state"],
+            f"{row['done']}{budget}{extra}",
+            best,
+            row["created"],
+            f"{row['duration_s']:g}",
+            row["reason"] or "",
+        )
+    if not rows:
+        print("no experiments")
+        return
+    Console().print(table)

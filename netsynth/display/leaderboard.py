@@ -1,0 +1,135 @@
+"""Leaderboards: trials ranked best first, as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from netsynth.objective import Objective
+from netsynth.trial_record import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from netsynth.experiment import Experiment
+
+_STATE_ORDER = {
+    TrialState.COMPLETE: 0,
+    TrialState.PRUNED: 1,
+    TrialState.RUNNING: 2,
+    TrialState.FAILED: 3,
+}
+
+
+def ranked(trials: Sequence[TrialRecord], objective: Objective) -> list[TrialRecord]:
+    """COMPLETE trials best first, then PRUNED (by their last value), RUNNING and FAILED."""
+
+    def key(t: TrialRecord) -> tuple[int, float, int]:
+        has_value = t.value is not None and not math.isnan(t.value)
+        value = objective.sort_key(t.value) if has_value else math.inf  # type: ignore[arg-type]
+        return (_STATE_ORDER[t.state], value, t.number)
+
+    return sorted(trials, key=key)
+
+
+def leaderboard_rows(
+    trials: Sequence[TrialRecord], objective: Objective, top: int | None = None
+) -> list[dict[str, Any]]:
+    rows = []
+    for rank, trial in enumerate(ranked(trials, objective)[:top], start=1):
+        rows.append(
+            {
+                "rank": rank,
+                "trial": trial.number,
+                "state": trial.state.value,
+                objective.metric: trial.value,
+                "params": dict(trial.params),
+                "duration_s": None if trial.duration is None else round(trial.duration, 4),
+                "reason": trial.reason,
+            }
+        )
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def to_json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, indent=2, allow_nan=True)
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    param_names = sorted({name for row in rows for name in row["params"]})
+    out = io.StringIO()
+    columns = [c for c in (rows[0] if rows else {}) if c != "params"]
+    writer = csv.writer(out)
+    writer.writerow(columns[:4] + param_names + columns[4:])
+    for row in rows:
+        base = [row[c] for c in columns]
+        params = [row["params"].get(name, "") for name in param_names]
+        writer.writerow(base[:4] + params + base[4:])
+    return out.getvalue()
+
+
+def table(rows: list[dict[str, Any]], objective: Objective, title: str | None = None) -> Any:
+    from rich.table import Table
+
+    param_names = sorted({name for row in rows for name in row["params"]})
+    inline_params = len(param_names) > 6  # too many columns: one "params" column instead
+    result = Table(title=title, header_style="bold")
+    for column in ("#", "trial", "state", objective.metric):
+        result.add_column(column, justify="right" if column != "state" else "left")
+    for name in [] if inline_params else param_names:
+        result.add_column(name, justify="right")
+    if inline_params:
+        result.add_column("params")
+    result.add_column("time (s)", justify="right")
+    result.add_column("note", overflow="fold", max_width=50)
+    for row in rows:
+        params = row["params"]
+        cells = [
+            str(row["rank"]),
+            str(row["trial"]),
+            row["state"],
+            _cell(row[objective.metric]),
+        ]
+        if inline_params:
+            cells.append(", ".join(f"{k}={_cell(v)}" for k, v in params.items()))
+        else:
+            cells += [_cell(params.get(name)) for name in param_names]
+        cells += [_cell(row["duration_s"]), row["reason"] or ""]
+        result.add_row(
+            *cells,
+            style="green" if row["rank"] == 1 and row["state"] == "COMPLETE" else None,
+        )
+    return result
+
+
+def render(experiment: Experiment, fmt: str = "table", top: int | None = 10) -> str | Any:
+    rows = experiment.leaderboard(top)
+    if fmt == "json":
+        return to_json(rows)
+    if fmt == "csv":
+        return to_csv(rows)
+    record = experiment.record
+    title = f"{record.name} — {record.state.value}" + (
+        f" ({record.reason})" if record.reason else ""
+    )
+    return table(rows, experiment.objective, title)
+
+
+def print_leaderboard(experiment: Experiment, top: int | None = 10, fmt: str = "table") -> None:
+    from rich.console import Console
+
+    output = render(experiment, fmt, top)
+    if isinstance(output, str):
+        print(output, end="" if output.endswith("\n") else "\n")
+    else:
+        Console().print(output)

@@ -1,0 +1,542 @@
+"""Experiments: create or load one, then ``ask``/``tell`` or ``run`` an objective on it.
+
+>>> import netsynth
+>>> exp = netsynth.create_experiment("demo", direction="minimize")
+>>> def objective(trial):
+...     x = trial.suggest_float("x", -10, 10)
+...     return (x - 2) ** 2
+>>> exp.run(objective, max_trials=20, progress=False).value
+'COMPLETED'
+>>> exp.best_trial.value < 10
+True
+
+``run`` is a loop around the same steps as ``ask`` and ``tell``; the declarative spec
+(``netsynth run spec.yaml``) compiles to the same calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from netsynth.budget import Budget, StoppingRules
+from netsynth.estimation.command import CommandEstimator
+from netsynth.estimation.estimator import Estimator
+from netsynth.estimation.function import FunctionEstimator
+from netsynth.experiment_record import ExperimentRecord, ExperimentState
+from netsynth.objective import Direction, Objective
+from netsynth.outcome import Outcome, outcome_from_result
+from netsynth.runner.executor import Executor
+from netsynth.runner.history_tally import FinishedFeed
+from netsynth.runner.inline import InlineExecutor
+from netsynth.runner.interrupts import RunInterrupted
+from netsynth.runner.lost_trials import fail_lost_trials, worker_id
+from netsynth.runner.process_pool import ProcessPoolExecutor
+from netsynth.runner.search_loop import ProgressCallback, SearchLoop
+from netsynth.schedulers.registry import make_scheduler
+from netsynth.schedulers.scheduler import Decision, Scheduler
+from netsynth.space.distributions import (
+    Distribution,
+    ParamValue,
+    distribution_from_dict,
+)
+from netsynth.space.search_space import SearchSpace
+from netsynth.storage.storage import (
+    ExperimentExistsError,
+    ExperimentNotFoundError,
+    Storage,
+    TrialDraft,
+    TrialFinishedError,
+)
+from netsynth.storage.url import open_storage
+from netsynth.strategies.registry import make_strategy
+from netsynth.strategies.strategy import Candidate, Strategy
+from netsynth.trial import Trial
+from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_task import TrialTask
+
+log = logging.getLogger("netsynth")
+
+# Config keys that define what is searched; a re-created experiment must agree on these.
+_IDENTITY_KEYS = ("objective", "space", "strategy", "scheduler")
+_POST_SEARCH = (
+    (ExperimentState.RETRAINING, "retrain"),
+    (ExperimentState.EVALUATING, "evaluate"),
+    (ExperimentState.EXPORTING, "export"),
+)
+_ORDER = list(ExperimentState)
+
+ObjectiveLike = Callable[[Trial], Any] | Estimator
+
+
+class ExperimentError(ValueError):
+    """A request the experiment cannot honour, with what to do instead."""
+
+
+def estimator_from_config(data: Mapping[str, Any] | None) -> Estimator | None:
+    """Rebuild the estimator a stored experiment was run with, if it can be named."""
+    if not data:
+        return None
+    if data.get("type") == "function":
+        return FunctionEstimator(ref=data["ref"])
+    if data.get("type") == "command":
+        return CommandEstimator(data["command"], cwd=data.get("cwd"))
+    raise ExperimentError(f"unknown estimator type {data.get('type')!r} in the stored config")
+
+
+class Experiment:
+    """A named search, backed by storage. Get one with ``create_experiment`` or
+    ``load_experiment``; every method reads the storage, so several processes can share it."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        record: ExperimentRecord,
+        *,
+        strategy: Strategy | None = None,
+        scheduler: Scheduler | None = None,
+    ) -> None:
+        self.storage = storage
+        self.record = record
+        config = record.config
+        self.objective = Objective.from_dict(config.get("objective", {}))
+        self.seed = int(config["seed"])
+        self.space = SearchSpace.from_dict(config["space"]) if config.get("space") else None
+        self.strategy = strategy or make_strategy(config.get("strategy", {}), seed=self.seed)
+        self.scheduler = scheduler or make_scheduler(config.get("scheduler", {}))
+        self._space_dicts = self.space.to_dict() if self.space is not None else {}
+        self._inferred: dict[str, Distribution] = {}
+        self._inferred_feed = FinishedFeed()
+        self._inferred_space = SearchSpace({})
+        self._read_settings()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def id(self) -> int:
+        return self.record.id
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def storage_url(self) -> str:
+        return str(getattr(self.storage, "url", "memory"))
+
+    @property
+    def state(self) -> ExperimentState:
+        return self.refresh().state
+
+    def _read_settings(self) -> None:
+        self.budget = Budget.from_dict(self.record.config.get("budget", {}))
+        self.stopping = StoppingRules.from_dict(self.record.config.get("stopping", {}))
+
+    def refresh(self) -> ExperimentRecord:
+        self.record = self.storage.get_experiment(self.name)
+        self._read_settings()
+        return self.record
+
+    def trials(self, states: Sequence[TrialState] | None = None) -> list[TrialRecord]:
+        return self.storage.trials(self.id, states)
+
+    @property
+    def best_trial(self) -> TrialRecord | None:
+        return self.objective.best(self.trials())
+
+    def leaderboard(self, top: int | None = None) -> list[dict[str, Any]]:
+        """Trials ranked best first, as rows for a table (see ``netsynth show``)."""
+        from netsynth.display.leaderboard import leaderboard_rows
+
+        return leaderboard_rows(self.trials(), self.objective, top)
+
+    def print_leaderboard(self, top: int | None = 10) -> None:
+        from netsynth.display.leaderboard import print_leaderboard
+
+        print_leaderboard(self, top)
+
+    # -- ask / tell --------------------------------------------------------------------------
+
+    def ask(self) -> Trial:
+        """Start a trial: ``t = exp.ask(); ...; exp.tell(t, value)``."""
+        task = self.create_task(self.trials())
+        assert task is not None
+        return Trial(task, self)
+
+    def tell(
+        self, trial: Trial, value: Any = None, *, state: TrialState | str | None = None
+    ) -> TrialRecord:
+        """Finish a trial from ``ask`` with its value (or dict of metrics). ``state="FAILED"``
+        or ``"PRUNED"`` ends it that way instead."""
+        state = TrialState(state) if state is not None else None
+        if state is TrialState.FAILED:
+            outcome = Outcome(
+                TrialState.FAILED,
+                params=trial.params,
+                distributions=trial.distributions,
+                reason="marked failed by tell()",
+            )
+        elif state is TrialState.PRUNED:
+            outcome = Outcome(
+                TrialState.PRUNED,
+                trial.last_value(),
+                dict(trial.last_metrics),
+                trial.params,
+                trial.distributions,
+                reason="pruned by tell()",
+            )
+        else:
+            outcome = outcome_from_result(value, trial)
+        self.record_outcome(trial.task, outcome)
+        return self.storage.trial(trial.task.trial_id)
+
+    # -- the steps run() and ask/tell share ---------------------------------------------------
+
+    def _proposal_space(self, history: Sequence[TrialRecord]) -> SearchSpace:
+        """The declared space, or for define-by-run the parameters finished trials used."""
+        if self.space is not None:
+            return self.space
+        changed = False
+        for trial in self._inferred_feed.fresh(history):
+            if trial.state is TrialState.COMPLETE:
+                for name, data in trial.distributions.items():
+                    if name not in self._inferred:
+                        self._inferred[name] = distribution_from_dict(data)
+                        changed = True
+        if changed:
+            self._inferred_space = SearchSpace(self._inferred)
+        return self._inferred_space
+
+    def create_task(
+        self, history: Sequence[TrialRecord], limit: int | None = None
+    ) -> TrialTask | None:
+        """Create the next trial (None once ``limit`` trials are running or done)."""
+        space = self._proposal_space(history)
+        proposed: list[Candidate] = []
+
+        def draft(number: int) -> TrialDraft:
+            candidate = self.strategy.propose(space, history, [number])[0]
+            placement = self.scheduler.assign(candidate, history)
+            proposed.append(candidate)
+            declared = candidate.params if self.space is not None else {}
+            return TrialDraft(
+                params=declared,
+                distributions={name: self._space_dicts[name] for name in declared},
+                fidelity=placement.fidelity,
+                bracket=placement.bracket,
+                rung=placement.rung,
+                attrs=candidate.attrs,
+            )
+
+        record = self.storage.create_trial(self.id, draft, limit=limit, worker=worker_id())
+        if record is None:
+            return None
+        return TrialTask(
+            trial_id=record.id,
+            number=record.number,
+            seed=self.seed,
+            metric=self.objective.metric,
+            params=record.params,
+            distributions=record.distributions,
+            hints={} if self.space is not None else proposed[0].params,
+            fidelity=record.fidelity,
+            experiment=self.name,
+        )
+
+    def report(
+        self,
+        task: TrialTask,
+        step: int,
+        metrics: Mapping[str, float],
+        params: Mapping[str, ParamValue] | None,
+        distributions: Mapping[str, Mapping[str, Any]] | None,
+    ) -> bool:
+        """Store an intermediate report; True when the scheduler says stop."""
+        try:
+            self.storage.add_report(
+                task.trial_id, step, metrics, params=params, distributions=distributions
+            )
+        except TrialFinishedError as exc:
+            log.warning("trial %d: late report ignored (%s)", task.number, exc)
+            return False
+        if not self.scheduler.uses_reports:
+            return False
+        history = self.storage.trials(self.id)
+        record = next(t for t in history if t.id == task.trial_id)
+        return self.scheduler.on_report(record, history) is Decision.STOP
+
+    def record_outcome(self, task: TrialTask, outcome: Outcome) -> None:
+        if outcome.state is TrialState.FAILED:
+            log.warning("trial %d failed: %s", task.number, outcome.reason)
+        try:
+            self.storage.finish_trial(
+                task.trial_id,
+                outcome.state,
+                value=outcome.value,
+                metrics=outcome.metrics,
+                params=outcome.params,
+                distributions=outcome.distributions,
+                reason=outcome.reason,
+                attrs=outcome.attrs or None,
+            )
+        except TrialFinishedError as exc:
+            log.warning(
+                "trial %d: result ignored, the trial had already ended (%s)",
+                task.number,
+                exc,
+            )
+
+    # -- run ---------------------------------------------------------------------------------
+
+    def run(
+        self,
+        objective: ObjectiveLike | None = None,
+        *,
+        max_trials: int | None = None,
+        max_failed_trials: int | None = None,
+        timeout: float | None = None,
+        max_compute_seconds: float | None = None,
+        target: float | None = None,
+        patience: int | None = None,
+        workers: int | None = None,
+        executor: str | Executor | None = None,
+        progress: bool | ProgressCallback = True,
+    ) -> ExperimentState:
+        """Search until a budget or stopping rule ends it, then take the remaining lifecycle
+        states; returns the final state. Budgets given here are stored, so ``resume`` keeps
+        them. ``objective`` may be left out when the experiment stored a reference to it."""
+        estimator = self._estimator(objective)
+        self._store_settings(
+            estimator,
+            Budget(max_trials, max_failed_trials, timeout, max_compute_seconds),
+            StoppingRules(target, patience),
+            workers,
+            executor if isinstance(executor, str) else None,
+        )
+        state = self.refresh().state
+        if state is ExperimentState.COMPLETED:
+            log.info("experiment %s is already COMPLETED", self.name)
+            return state
+        fail_lost_trials(self.storage, self.trials(states=[TrialState.RUNNING]))
+        reason = "search finished"
+        try:
+            if _ORDER.index(state) <= _ORDER.index(ExperimentState.PREPARING) or state in (
+                ExperimentState.STOPPED,
+                ExperimentState.FAILED,
+            ):
+                self._enter(ExperimentState.PREPARING, estimator, "prepare")
+                self.storage.set_experiment_state(self.id, ExperimentState.SEARCHING)
+                state = ExperimentState.SEARCHING
+            if state is ExperimentState.SEARCHING:
+                end = SearchLoop(
+                    self,
+                    estimator,
+                    self._executor(executor, workers),
+                    on_progress=self._progress_callback(progress),
+                ).run()
+                if end.by_other:
+                    return end.state
+                if end.state is ExperimentState.FAILED:
+                    self.storage.set_experiment_state(self.id, ExperimentState.FAILED, end.reason)
+                    log.error("experiment %s FAILED: %s", self.name, end.reason)
+                    return ExperimentState.FAILED
+                reason = end.reason
+                if not self.storage.set_experiment_state(
+                    self.id,
+                    ExperimentState.RETRAINING,
+                    expected=[ExperimentState.SEARCHING],
+                ):
+                    return self.refresh().state  # another process took the next step
+                state = ExperimentState.RETRAINING
+            for stage, hook in _POST_SEARCH:
+                if _ORDER.index(state) <= _ORDER.index(stage):
+                    self._enter(stage, estimator, hook)
+        except RunInterrupted as exc:
+            self.storage.set_experiment_state(
+                self.id,
+                ExperimentState.STOPPED,
+                f"interrupted by {exc.signal_name}; continue with: netsynth resume {self.name}",
+            )
+            raise
+        except Exception as exc:
+            self.storage.set_experiment_state(
+                self.id, ExperimentState.FAILED, f"{type(exc).__name__}: {exc}"
+            )
+            raise
+        self.storage.set_experiment_state(self.id, ExperimentState.COMPLETED, reason)
+        self.refresh()
+        return ExperimentState.COMPLETED
+
+    def _enter(self, stage: ExperimentState, estimator: Estimator, hook: str) -> None:
+        self.storage.set_experiment_state(self.id, stage)
+        work = getattr(estimator, hook, None)
+        if callable(work):
+            work(self)
+
+    def _estimator(self, objective: ObjectiveLike | None) -> Estimator:
+        if objective is None:
+            stored = estimator_from_config(self.record.config.get("estimator"))
+            if stored is None:
+                raise ExperimentError(
+                    f"experiment {self.name!r} has no stored objective (it was defined in a "
+                    "script); run that script again, or call "
+                    f"load_experiment({self.name!r}, storage=...).run(objective)"
+                )
+            return stored
+        if hasattr(objective, "estimate"):
+            return objective
+        if callable(objective):
+            return FunctionEstimator(objective)
+        raise ExperimentError(f"objective must be a function or an Estimator, got {objective!r}")
+
+    def _store_settings(
+        self,
+        estimator: Estimator,
+        budget: Budget,
+        stopping: StoppingRules,
+        workers: int | None,
+        executor: str | None,
+    ) -> None:
+        config = dict(self.record.config)
+        config["budget"] = {**config.get("budget", {}), **budget.to_dict()}
+        config["stopping"] = {**config.get("stopping", {}), **stopping.to_dict()}
+        describe = getattr(estimator, "to_dict", None)
+        described = describe() if callable(describe) else None
+        if described:
+            config["estimator"] = described
+        if workers is not None:
+            config["workers"] = workers
+        if executor is not None:
+            config["executor"] = executor
+        if config != self.record.config:
+            self.storage.update_experiment(self.id, config=config)
+            self.refresh()
+
+    def _executor(self, executor: str | Executor | None, workers: int | None) -> Executor:
+        if executor is not None and not isinstance(executor, str):
+            return executor
+        workers = workers if workers is not None else int(self.record.config.get("workers", 1))
+        kind = (
+            executor
+            or self.record.config.get("executor")
+            or ("inline" if workers == 1 else "process")
+        )
+        if kind == "inline":
+            if workers != 1:
+                raise ExperimentError("the inline executor runs one trial at a time; use workers=1")
+            return InlineExecutor()
+        if kind == "process":
+            return ProcessPoolExecutor(workers)
+        raise ExperimentError(f"unknown executor {kind!r}; use 'inline' or 'process'")
+
+    def _progress_callback(self, progress: bool | ProgressCallback) -> ProgressCallback | None:
+        if progress is True:
+            from netsynth.display.progress import ProgressBar
+
+            return ProgressBar(self.name)
+        return progress or None
+
+
+def _default_name() -> str:
+    return f"exp-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def build_config(
+    *,
+    metric: str = "value",
+    direction: str | Direction = "minimize",
+    space: SearchSpace | Mapping[str, Mapping[str, Any]] | None = None,
+    strategy: str | Mapping[str, Any] | Strategy = "random",
+    scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """The stored description of an experiment; both the Python API and the spec build it."""
+    if space is not None and not isinstance(space, SearchSpace):
+        space = SearchSpace.from_dict(space)
+
+    def described(
+        part: str | Mapping[str, Any] | Strategy | Scheduler,
+    ) -> dict[str, Any]:
+        if isinstance(part, str):
+            return {"name": part}
+        if isinstance(part, Mapping):
+            return dict(part)
+        return part.to_dict()
+
+    return {
+        "objective": Objective(metric, Direction(direction)).to_dict(),
+        "space": space.to_dict() if space is not None else None,
+        "strategy": described(strategy),
+        "scheduler": described(scheduler),
+        "seed": seed if seed is not None else secrets.randbelow(2**31),
+    }
+
+
+def create_experiment(
+    name: str | None = None,
+    *,
+    storage: str | Storage | None = None,
+    direction: str | Direction = "minimize",
+    metric: str = "value",
+    space: SearchSpace | Mapping[str, Mapping[str, Any]] | None = None,
+    strategy: str | Mapping[str, Any] | Strategy = "random",
+    scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
+    seed: int | None = None,
+    load_if_exists: bool = False,
+) -> Experiment:
+    """Create an experiment (in memory unless ``storage`` is a URL such as
+    ``"sqlite:///netsynth.db"``). ``space`` declares the parameters up front; without it the
+    objective defines them as it runs (``trial.suggest_float(...)``). With ``load_if_exists``
+    an experiment of the same name is continued, provided it searches the same thing."""
+    store = open_storage(storage)
+    config = build_config(
+        metric=metric,
+        direction=direction,
+        space=space,
+        strategy=strategy,
+        scheduler=scheduler,
+        seed=seed,
+    )
+    objects = {
+        "strategy": strategy if not isinstance(strategy, (str, Mapping)) else None,
+        "scheduler": scheduler if not isinstance(scheduler, (str, Mapping)) else None,
+    }
+    name = name or _default_name()
+    try:
+        record = store.create_experiment(name, config)
+    except ExperimentExistsError:
+        if not load_if_exists:
+            raise ExperimentError(
+                f"an experiment named {name!r} already exists; pick another name, pass "
+                "load_if_exists=True, or resume it"
+            ) from None
+        record = store.get_experiment(name)
+        _check_same_search(record, config, explicit_seed=seed is not None)
+    return Experiment(store, record, **objects)  # type: ignore[arg-type]
+
+
+def _check_same_search(
+    record: ExperimentRecord, config: dict[str, Any], explicit_seed: bool
+) -> None:
+    keys = _IDENTITY_KEYS + (("seed",) if explicit_seed else ())
+    differ = [key for key in keys if record.config.get(key) != config.get(key)]
+    if differ:
+        raise ExperimentError(
+            f"experiment {record.name!r} exists with a different {', '.join(differ)}; "
+            "use another name, or load it unchanged"
+        )
+
+
+def load_experiment(name: str, *, storage: str | Storage | None = None) -> Experiment:
+    """Open a stored experiment, e.g. to ``run()`` it further or read its trials."""
+    store = open_storage(storage)
+    try:
+        record = store.get_experiment(name)
+    except ExperimentNotFoundError:
+        known = [e.name for e in store.list_experiments()]
+        hint = f"; experiments there: {', '.join(known[-10:])}" if known else ""
+        raise ExperimentNotFoundError(f"no experiment named {name!r}{hint}") from None
+    return Experiment(store, record)

@@ -1,0 +1,71 @@
+"""Running totals over the trial history, updated with only the trials that newly finished,
+so that checking budgets and stopping rules stays cheap with thousands of trials."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from netsynth.objective import Objective
+from netsynth.trial_record import TrialRecord, TrialState
+
+
+class FinishedFeed:
+    """Hands out each finished trial of a history (ordered by number) exactly once.
+
+    Trials before the frontier have all finished and been handed out, so each call only
+    looks at the running trials and those after them."""
+
+    def __init__(self) -> None:
+        self._frontier = 0
+        self._seen: set[int] = set()
+        self.running = 0
+
+    def fresh(self, history: Sequence[TrialRecord]) -> list[TrialRecord]:
+        fresh: list[TrialRecord] = []
+        running = 0
+        contiguous = True
+        for index in range(self._frontier, len(history)):
+            trial = history[index]
+            if trial.state is TrialState.RUNNING:
+                running += 1
+                contiguous = False
+                continue
+            if contiguous:
+                self._frontier = index + 1
+            if trial.id not in self._seen:
+                self._seen.add(trial.id)
+                fresh.append(trial)
+        self.running = running
+        return fresh
+
+
+class HistoryTally:
+    def __init__(self, objective: Objective) -> None:
+        self.objective = objective
+        self._feed = FinishedFeed()
+        self.finished = 0
+        self.succeeded = 0  # COMPLETE or PRUNED
+        self.failures = 0
+        self.last_failure: TrialRecord | None = None
+        self.best: TrialRecord | None = None
+        self.since_best = 0  # trials finished (COMPLETE) since the best one
+        self.compute_seconds = 0.0
+
+    @property
+    def running(self) -> int:
+        return self._feed.running
+
+    def update(self, history: Sequence[TrialRecord]) -> None:
+        for trial in self._feed.fresh(history):
+            self.finished += 1
+            self.compute_seconds += trial.duration or 0.0
+            if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
+                self.succeeded += 1
+            if trial.counts_as_failure:
+                self.failures += 1
+                self.last_failure = trial
+            if trial.state is TrialState.COMPLETE and trial.value is not None:
+                if self.best is None or self.objective.better(trial.value, self.best.value):  # type: ignore[arg-type]
+                    self.best, self.since_best = trial, 0
+                else:
+                    self.since_best += 1

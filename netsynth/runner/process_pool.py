@@ -1,0 +1,161 @@
+"""Run trials in a pool of local worker processes, one trial per process at a time.
+
+A worker that dies mid-trial (SIGKILL, out of memory, a segfault) fails only that trial; the
+pool starts a new worker for the next one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+from netsynth.estimation.estimator import Estimator
+from netsynth.outcome import Outcome
+from netsynth.runner.interrupts import InterruptGuard
+from netsynth.trial import TrialChannel
+from netsynth.trial_record import TrialState
+from netsynth.trial_task import TrialTask
+
+log = logging.getLogger("netsynth")
+
+
+class ExecutorError(RuntimeError):
+    """The executor cannot run trials at all (e.g. the objective cannot reach the workers)."""
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    conn: Connection
+    task: TrialTask | None = None
+
+
+def _exit_description(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+class ProcessPoolExecutor:
+    def __init__(self, workers: int) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.capacity = workers
+        self._workers: list[_Worker] = []
+
+    def start(self, estimator: Estimator, channel: TrialChannel, guard: InterruptGuard) -> None:
+        import cloudpickle
+
+        try:
+            self._payload = cloudpickle.dumps(estimator)
+        except Exception as exc:
+            raise ExecutorError(
+                f"the objective cannot be sent to worker processes ({exc}); "
+                "define it at module level, or run with one worker"
+            ) from exc
+        self._channel, self._guard = channel, guard
+
+    def _spawn(self) -> _Worker:
+        parent, child = multiprocessing.Pipe(duplex=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "netsynth.runner.worker", str(child.fileno())],
+            pass_fds=(child.fileno(),),
+            start_new_session=True,  # Ctrl-C in the terminal reaches the driver only
+        )
+        child.close()
+        parent.send(("init", list(sys.path), self._payload))
+        worker = _Worker(process, parent)
+        self._workers.append(worker)
+        return worker
+
+    def submit(self, task: TrialTask) -> None:
+        worker = next((w for w in self._workers if w.task is None), None) or self._spawn()
+        worker.task = task
+        try:
+            worker.conn.send(("run", task))
+        except OSError:
+            pass  # the worker is gone; wait() reports the trial as failed
+
+    def running(self) -> int:
+        return sum(1 for w in self._workers if w.task is not None)
+
+    def wait(self, timeout: float) -> list[tuple[TrialTask, Outcome]]:
+        busy = {w.conn: w for w in self._workers if w.task is not None}
+        if not busy:
+            return []
+        with self._guard.interruptible():
+            ready = wait(list(busy), timeout)
+        done: list[tuple[TrialTask, Outcome]] = []
+        for conn in ready:
+            worker = busy[conn]  # type: ignore[index]
+            while worker.task is not None:
+                try:
+                    if not worker.conn.poll():
+                        break
+                    message = worker.conn.recv()
+                    finished = self._handle(worker, message)
+                except (EOFError, OSError):
+                    finished = self._lost(worker)
+                if finished is not None:
+                    done.append(finished)
+        return done
+
+    def _handle(
+        self, worker: _Worker, message: tuple[object, ...]
+    ) -> tuple[TrialTask, Outcome] | None:
+        kind = message[0]
+        task = worker.task
+        assert task is not None
+        if kind == "report":
+            _, _, step, metrics, params, distributions = message
+            stop = self._channel.report(task, step, metrics, params, distributions)  # type: ignore[arg-type]
+            worker.conn.send(("decision", stop))
+        elif kind == "done":
+            worker.task = None
+            return task, message[2]  # type: ignore[return-value]
+        elif kind == "init_failed":
+            raise ExecutorError(f"a worker process could not load the objective: {message[1]}")
+        return None
+
+    def _lost(self, worker: _Worker) -> tuple[TrialTask, Outcome]:
+        task = worker.task
+        assert task is not None
+        try:
+            code = worker.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            code = worker.process.wait()
+        worker.conn.close()
+        self._workers.remove(worker)
+        reason = f"worker process died ({_exit_description(code)}) while running the trial"
+        log.warning("trial %d: %s", task.number, reason)
+        return task, Outcome(TrialState.FAILED, reason=reason, params=dict(task.params))
+
+    def shutdown(self) -> list[TrialTask]:
+        left = [w.task for w in self._workers if w.task is not None]
+        for worker in self._workers:
+            if worker.task is None:
+                with contextlib.suppress(OSError):
+                    worker.conn.send(("stop",))
+            else:
+                worker.process.terminate()
+        for worker in self._workers:
+            try:
+                worker.process.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+                worker.process.wait()
+            worker.conn.close()
+        self._workers.clear()
+        return left

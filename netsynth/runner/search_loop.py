@@ -1,0 +1,224 @@
+"""The SEARCHING state: propose, create, run and record trials until the search ends.
+
+    repeat:
+        history   = storage.trials(experiment)          # the only record
+        end?      = budgets, stopping rules, failures    # checked on every pass
+        fill free executor slots with new trials         # strategy + scheduler + storage
+        record the outcomes of trials that ended
+
+Several processes may run this loop on one experiment; storage hands out trial numbers and
+enforces ``max_trials`` atomically, so together they create exactly the budget.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from netsynth.estimation.estimator import Estimator
+from netsynth.experiment_record import ExperimentState
+from netsynth.runner.executor import Executor
+from netsynth.runner.history_tally import HistoryTally
+from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
+from netsynth.runner.lost_trials import fail_lost_trials
+from netsynth.space.distributions import ParamValue
+from netsynth.storage.storage import TrialFinishedError
+from netsynth.trial_record import INTERRUPTED, TrialRecord, TrialState
+from netsynth.trial_task import TrialTask
+
+if TYPE_CHECKING:
+    from netsynth.experiment import Experiment
+
+log = logging.getLogger("netsynth")
+
+_POLL_SECONDS = 0.5  # waiting on other processes' trials
+_STATE_CHECK_SECONDS = 2.0  # how often to look whether another process ended the search
+
+
+@dataclass(frozen=True)
+class SearchEnd:
+    """How the search ended. ``by_other`` means another process moved the experiment out of
+    SEARCHING, so this one takes no further lifecycle step."""
+
+    state: ExperimentState
+    reason: str
+    by_other: bool = False
+
+
+@dataclass(frozen=True)
+class SearchProgress:
+    done: int
+    budget: int | None
+    running: int
+    failed: int
+    best: TrialRecord | None
+    elapsed: float
+
+
+ProgressCallback = Callable[[SearchProgress], None]
+
+
+class SearchLoop:
+    def __init__(
+        self,
+        experiment: Experiment,
+        estimator: Estimator,
+        executor: Executor,
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> None:
+        self.experiment = experiment
+        self.estimator = estimator
+        self.executor = executor
+        self.on_progress = on_progress
+        self.guard = InterruptGuard()
+        self.tally = HistoryTally(experiment.objective)
+        self._elapsed_before = float(experiment.record.attrs.get("search_seconds", 0.0))
+        self._started = time.monotonic()
+        self._next_state_check = 0.0
+
+    @property
+    def elapsed(self) -> float:
+        return self._elapsed_before + time.monotonic() - self._started
+
+    def run(self) -> SearchEnd:
+        with self.guard:
+            self.executor.start(self.estimator, self, self.guard)
+            try:
+                return self._loop()
+            except RunInterrupted as exc:
+                self._abandon_running(f"{INTERRUPTED} by {exc.signal_name}")
+                raise
+            except BaseException as exc:
+                self._abandon_running(f"{INTERRUPTED}: the driver stopped ({type(exc).__name__})")
+                raise
+            finally:
+                self.experiment.storage.update_experiment(
+                    self.experiment.id, attrs={"search_seconds": self.elapsed}
+                )
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def _loop(self) -> SearchEnd:
+        storage, experiment = self.experiment.storage, self.experiment
+        end: SearchEnd | None = None
+        while True:
+            self.guard.check()
+            history = storage.trials(experiment.id)
+            self.tally.update(history)
+            self._notify()
+            if end is None:
+                end = self._end_reason()
+            budget_reached = False
+            while end is None and self.executor.running() < self.executor.capacity:
+                task = experiment.create_task(history, limit=experiment.budget.max_trials)
+                if task is None:
+                    budget_reached = True
+                    break
+                self.executor.submit(task)
+            if self.executor.running() == 0:
+                if end is not None:
+                    return end
+                if budget_reached:
+                    if self.tally.running == 0:
+                        return SearchEnd(ExperimentState.COMPLETED, "trial budget reached")
+                    # Other processes still run trials of this experiment: wait for them.
+                    fail_lost_trials(storage, history)
+                    with self.guard.interruptible():
+                        time.sleep(_POLL_SECONDS)
+                    continue
+            for task, outcome in self.executor.wait(timeout=1.0):
+                experiment.record_outcome(task, outcome)
+
+    def _end_reason(self) -> SearchEnd | None:
+        budget, stopping, tally = (
+            self.experiment.budget,
+            self.experiment.stopping,
+            self.tally,
+        )
+        limit = budget.failure_limit
+        if limit is not None and tally.failures > limit:
+            last = tally.last_failure
+            detail = f"; last: trial {last.number}: {last.reason}" if last else ""
+            return SearchEnd(
+                ExperimentState.FAILED,
+                f"{tally.failures} trials failed, more than max_failed_trials={limit}{detail}",
+            )
+        best = tally.best
+        if stopping.target is not None and best is not None and best.value is not None:
+            if self.experiment.objective.reached(best.value, stopping.target):
+                return SearchEnd(
+                    ExperimentState.COMPLETED,
+                    f"target {stopping.target:g} reached by trial {best.number}",
+                )
+        if stopping.patience is not None and best is not None:
+            if tally.since_best >= stopping.patience:
+                return SearchEnd(
+                    ExperimentState.COMPLETED,
+                    f"no improvement in the last {tally.since_best} trials",
+                )
+        if budget.max_wall_seconds is not None and self.elapsed >= budget.max_wall_seconds:
+            return SearchEnd(
+                ExperimentState.COMPLETED,
+                f"wall-time budget of {budget.max_wall_seconds:g}s used",
+            )
+        if (
+            budget.max_compute_seconds is not None
+            and tally.compute_seconds >= budget.max_compute_seconds
+        ):
+            return SearchEnd(
+                ExperimentState.COMPLETED,
+                f"compute budget of {budget.max_compute_seconds:g}s used",
+            )
+        now = time.monotonic()
+        if now >= self._next_state_check:
+            self._next_state_check = now + _STATE_CHECK_SECONDS
+            state = self.experiment.refresh().state
+            if state is not ExperimentState.SEARCHING:
+                return SearchEnd(
+                    state, f"experiment moved to {state.value} elsewhere", by_other=True
+                )
+        return None
+
+    # -- reports from running trials (the TrialChannel of every executor) --------------------
+
+    def report(
+        self,
+        task: TrialTask,
+        step: int,
+        metrics: Mapping[str, float],
+        params: Mapping[str, ParamValue] | None,
+        distributions: Mapping[str, Mapping[str, Any]] | None,
+    ) -> bool:
+        with self.guard.deferred():
+            stop = self.experiment.report(task, step, metrics, params, distributions)
+        max_wall = self.experiment.budget.max_wall_seconds
+        return stop or (max_wall is not None and self.elapsed >= max_wall)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _abandon_running(self, reason: str) -> None:
+        for task in self.executor.shutdown():
+            with contextlib.suppress(TrialFinishedError):
+                self.experiment.storage.finish_trial(
+                    task.trial_id, TrialState.FAILED, reason=reason
+                )
+
+    def _notify(self) -> None:
+        if self.on_progress is None:
+            return
+        tally = self.tally
+        self.on_progress(
+            SearchProgress(
+                done=tally.succeeded,
+                budget=self.experiment.budget.max_trials,
+                running=tally.running,
+                failed=tally.failures,
+                best=tally.best,
+                elapsed=self.elapsed,
+            )
+        )

@@ -1,0 +1,84 @@
+"""A worker process: receives trials over a pipe, runs them, sends back reports and outcomes.
+
+Started by ``ProcessPoolExecutor`` as ``python -m netsynth.runner.worker FD`` — a fresh
+interpreter, so a crash, an out-of-memory kill or a hung C extension in one trial takes down
+only this process, and nothing of the driver's ``__main__`` is re-run here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from multiprocessing.connection import Connection
+from typing import Any
+
+from netsynth.estimation.function import FunctionEstimator
+from netsynth.outcome import evaluate
+from netsynth.space.distributions import ParamValue
+from netsynth.trial import Trial
+from netsynth.trial_task import TrialTask
+
+
+class PipeChannel:
+    """Sends a trial's reports to the driver and waits for its stop/continue decision."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def report(
+        self,
+        task: TrialTask,
+        step: int,
+        metrics: Mapping[str, float],
+        params: Mapping[str, ParamValue] | None,
+        distributions: Mapping[str, Mapping[str, Any]] | None,
+    ) -> bool:
+        self._conn.send(("report", task.trial_id, step, dict(metrics), params, distributions))
+        kind, stop = self._conn.recv()
+        assert kind == "decision"
+        return bool(stop)
+
+
+def _exit_with_parent(parent: int) -> None:
+    # If the driver dies (even by SIGKILL) this worker must not live on as an orphan.
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def main(fd: int) -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver decides what Ctrl-C means
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+    conn = Connection(fd)
+    _, sys_path, payload = conn.recv()
+    sys.path[:0] = [p for p in sys_path if p not in sys.path]
+    try:
+        import cloudpickle
+
+        estimator = cloudpickle.loads(payload)
+        if isinstance(estimator, FunctionEstimator):
+            _ = estimator.function  # import the objective now, so a bad reference fails early
+    except BaseException as exc:  # noqa: BLE001 - any import-time failure goes to the driver
+        conn.send(("init_failed", f"{type(exc).__name__}: {exc}"))
+        return 1
+    conn.send(("ready",))
+    channel = PipeChannel(conn)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return 0
+        if message[0] == "stop":
+            return 0
+        task: TrialTask = message[1]
+        outcome = evaluate(estimator, Trial(task, channel))
+        conn.send(("done", task.trial_id, outcome))
+
+
+if __name__ == "__main__":
+    sys.exit(main(int(sys.argv[1])))

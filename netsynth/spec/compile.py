@@ -1,0 +1,97 @@
+"""Turn a validated spec into the same objects the Python API builds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netsynth.estimation.command import CommandEstimator
+from netsynth.estimation.estimator import Estimator
+from netsynth.estimation.function import (
+    FunctionEstimator,
+    ObjectiveRefError,
+    absolute_ref,
+    check_ref,
+)
+from netsynth.experiment import Experiment, create_experiment
+from netsynth.schedulers.registry import make_scheduler
+from netsynth.spec.errors import SpecError
+from netsynth.spec.schema import ExperimentSpec
+from netsynth.storage.url import DEFAULT_STORAGE_URL
+from netsynth.strategies.registry import make_strategy
+
+
+@dataclass(frozen=True)
+class CompiledSpec:
+    experiment: Experiment
+    estimator: Estimator
+    run_options: dict[str, Any]
+
+
+def _component(spec: ExperimentSpec, source: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    strategy = {"name": spec.algorithm.name, **spec.algorithm.settings()}
+    scheduler = {"name": spec.scheduler.name, **spec.scheduler.settings()}
+    try:
+        make_strategy(strategy, seed=0)
+    except ValueError as exc:
+        raise SpecError(source, [("algorithm", str(exc))]) from None
+    try:
+        make_scheduler(scheduler)
+    except ValueError as exc:
+        raise SpecError(source, [("scheduler", str(exc))]) from None
+    return strategy, scheduler
+
+
+def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
+    if spec.trial.function is not None:
+        return FunctionEstimator.from_ref(spec.trial.function, base_dir)
+    assert spec.trial.command is not None
+    return CommandEstimator(spec.trial.command, cwd=str(base_dir.resolve()))
+
+
+def check_spec(spec: ExperimentSpec, source: str, base_dir: Path) -> None:
+    """Every check short of running: components exist and accept their settings, the objective
+    function can be found (without importing user code)."""
+    _component(spec, source)
+    if spec.trial.function is not None:
+        try:
+            check_ref(absolute_ref(spec.trial.function, base_dir))
+        except ObjectiveRefError as exc:
+            raise SpecError(source, [("trial.function", str(exc))]) from None
+
+
+def compile_spec(
+    spec: ExperimentSpec,
+    *,
+    source: str,
+    base_dir: Path,
+    storage: str | None = None,
+    name: str | None = None,
+) -> CompiledSpec:
+    """Create (or join, if it exists with the same search) the experiment a spec describes."""
+    check_spec(spec, source, base_dir)
+    strategy, scheduler = _component(spec, source)
+    experiment = create_experiment(
+        name or spec.name or Path(source).stem,
+        storage=storage or spec.storage or DEFAULT_STORAGE_URL,
+        direction=spec.objective.direction,
+        metric=spec.objective.metric,
+        space=spec.search_space(),
+        strategy=strategy,
+        scheduler=scheduler,
+        seed=spec.seed,
+        load_if_exists=True,
+    )
+    budget, stopping = spec.budget, spec.stopping
+    run_options = {
+        "max_trials": budget.max_trials,
+        "max_failed_trials": budget.max_failed_trials,
+        "timeout": budget.max_wall_seconds,
+        "max_compute_seconds": budget.max_compute_seconds,
+        "target": stopping.target,
+        "patience": stopping.patience,
+        "workers": spec.execution.workers,
+        "executor": spec.execution.executor,
+    }
+    return CompiledSpec(experiment, _estimator(spec, base_dir), run_options)

@@ -1,0 +1,51 @@
+"""Spec errors a user can act on: every problem as ``path: what is wrong``."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+
+class SpecError(ValueError):
+    """A spec that cannot be used. ``problems`` lists ``(field path, message)``."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.source}: invalid spec"]
+        for path, message in self.problems:
+            lines.append(f"  {path or '(top level)'}: {message}")
+        return "\n".join(lines)
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("float", "int", "categorical") and out.endswith("]"):
+            continue  # the discriminated-union tag pydantic adds to the path
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _message(error: dict[str, object]) -> str:
+    message = str(error.get("msg", "invalid"))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix) :]
+    if error.get("type") == "missing":
+        return "required field is missing"
+    if "input" in error and error.get("type") not in ("missing", "value_error"):
+        message += f" (got {error['input']!r})"
+    return message
+
+
+def spec_error_from_validation(source: str, exc: ValidationError) -> SpecError:
+    problems = []
+    for error in exc.errors():
+        problems.append((_path(tuple(error["loc"])), _message(dict(error))))
+    return SpecError(source, problems)

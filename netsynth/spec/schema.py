@@ -1,0 +1,216 @@
+"""The declarative experiment spec (Katib-like), validated with pydantic.
+
+```yaml
+name: hpo-quadratic
+objective: {metric: loss, direction: minimize}
+trial: {function: quadratic.py:objective}   # or {command: [python, train.py, --lr, "${lr}"]}
+parameters:
+  - {name: x, type: float, low: -10, high: 10}
+  - {name: n, type: int, low: 1, high: 64, log: true}
+  - {name: opt, type: categorical, choices: [sgd, adam]}
+  - {name: momentum, type: float, low: 0.0, high: 0.99, condition: {parent: opt, values: [sgd]}}
+algorithm: {name: random}
+budget: {max_trials: 50, max_failed_trials: 5, max_wall_seconds: 600}
+stopping: {target: 0.001, patience: 20}
+execution: {workers: 2}
+```
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+from netsynth.space.distributions import (
+    CategoricalDistribution,
+    ChoiceValue,
+    Distribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from netsynth.space.search_space import Condition, SearchSpace
+
+Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors that list the allowed ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            allowed = {f.alias or name for name, f in cls.model_fields.items()}
+            unknown = [key for key in data if key not in allowed]
+            if unknown:
+                raise ValueError(
+                    f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
+                )
+        return data
+
+
+class ConditionSpec(Strict):
+    parent: Name
+    values: list[ChoiceValue] = Field(min_length=1)
+
+
+class FloatParameter(Strict):
+    name: Name
+    type: Literal["float"]
+    low: float
+    high: float
+    log: StrictBool = False
+    step: float | None = Field(default=None, gt=0)
+    condition: ConditionSpec | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> FloatParameter:
+        self.distribution()
+        return self
+
+    def distribution(self) -> Distribution:
+        return FloatDistribution(self.low, self.high, self.log, self.step)
+
+
+class IntParameter(Strict):
+    name: Name
+    type: Literal["int"]
+    low: int
+    high: int
+    log: StrictBool = False
+    step: int = Field(default=1, ge=1)
+    condition: ConditionSpec | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> IntParameter:
+        self.distribution()
+        return self
+
+    def distribution(self) -> Distribution:
+        return IntDistribution(self.low, self.high, self.log, self.step)
+
+
+class CategoricalParameter(Strict):
+    name: Name
+    type: Literal["categorical"]
+    choices: list[ChoiceValue] = Field(min_length=1)
+    condition: ConditionSpec | None = None
+
+    @model_validator(mode="after")
+    def _choices(self) -> CategoricalParameter:
+        self.distribution()
+        return self
+
+    def distribution(self) -> Distribution:
+        return CategoricalDistribution(tuple(self.choices))
+
+
+Parameter = Annotated[
+    FloatParameter | IntParameter | CategoricalParameter, Field(discriminator="type")
+]
+
+
+class ObjectiveSpec(Strict):
+    metric: Name = "value"
+    direction: Literal["minimize", "maximize"]
+
+
+class TrialSpec(Strict):
+    """Exactly one of: a Python function (``module:function`` or ``file.py:function``,
+    relative to the spec's folder), or a command whose output lines carry the metrics."""
+
+    function: str | None = None
+    command: list[str] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TrialSpec:
+        if (self.function is None) == (self.command is None):
+            raise ValueError("give exactly one of 'function' or 'command'")
+        return self
+
+
+class ComponentSpec(BaseModel):
+    """``{name: ..., <settings>}``; the settings are checked by the component itself."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: Name
+
+    def settings(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class BudgetSpec(Strict):
+    max_trials: int | None = Field(default=None, ge=1)
+    max_failed_trials: int | None = Field(default=None, ge=0)
+    max_wall_seconds: float | None = Field(default=None, gt=0)
+    max_compute_seconds: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> BudgetSpec:
+        if self.max_trials is None and self.max_wall_seconds is None:
+            raise ValueError("set max_trials or max_wall_seconds so the search ends")
+        return self
+
+
+class StoppingSpec(Strict):
+    target: float | None = None
+    patience: int | None = Field(default=None, ge=1)
+
+
+class ExecutionSpec(Strict):
+    workers: int = Field(default=1, ge=1, le=1024)
+    executor: Literal["inline", "process"] | None = None
+
+    @model_validator(mode="after")
+    def _inline_is_serial(self) -> ExecutionSpec:
+        if self.executor == "inline" and self.workers != 1:
+            raise ValueError("the inline executor runs one trial at a time; set workers: 1")
+        return self
+
+
+class ExperimentSpec(Strict):
+    name: Name | None = None
+    storage: str | None = None
+    seed: int | None = None
+    objective: ObjectiveSpec
+    trial: TrialSpec
+    parameters: list[Parameter] = Field(default_factory=list)
+    algorithm: ComponentSpec = ComponentSpec(name="random")
+    scheduler: ComponentSpec = ComponentSpec(name="fifo")
+    budget: BudgetSpec
+    stopping: StoppingSpec = StoppingSpec()
+    execution: ExecutionSpec = ExecutionSpec()
+
+    @model_validator(mode="after")
+    def _parameters_fit_together(self) -> ExperimentSpec:
+        self.search_space()
+        if self.trial.command is not None:
+            names = {p.name for p in self.parameters}
+            from string import Template
+
+            for arg in self.trial.command:
+                for match in Template.pattern.finditer(arg):
+                    used = match.group("named") or match.group("braced")
+                    if used and used not in names:
+                        raise ValueError(
+                            f"trial.command uses ${{{used}}}, which is not a parameter; "
+                            f"parameters: {', '.join(sorted(names)) or '(none)'}"
+                        )
+        return self
+
+    def search_space(self) -> SearchSpace:
+        seen: set[str] = set()
+        for index, parameter in enumerate(self.parameters):
+            if parameter.name in seen:
+                raise ValueError(f"parameters[{index}]: duplicate name {parameter.name!r}")
+            seen.add(parameter.name)
+        distributions = {p.name: p.distribution() for p in self.parameters}
+        conditions = {
+            p.name: Condition(p.condition.parent, tuple(p.condition.values))
+            for p in self.parameters
+            if p.condition is not None
+        }
+        return SearchSpace(distributions, conditions)

@@ -1,0 +1,233 @@
+"""Storage in a dict, for experiments that need no record beyond the process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import replace
+from typing import Any
+
+from netsynth.experiment_record import ExperimentRecord, ExperimentState
+from netsynth.space.distributions import ParamValue
+from netsynth.storage.storage import (
+    DraftFactory,
+    ExperimentExistsError,
+    ExperimentNotFoundError,
+    StorageError,
+    TrialFinishedError,
+)
+from netsynth.trial_record import Report, TrialRecord, TrialState
+
+
+class InMemoryStorage:
+    """Thread-safe; records are immutable and replaced on every change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._experiments: dict[int, ExperimentRecord] = {}
+        self._trials: dict[int, TrialRecord] = {}
+        self._by_experiment: dict[int, list[TrialRecord]] = {}  # ordered by number
+        self._active: dict[int, int] = {}  # experiment id -> trials not FAILED
+
+    def create_experiment(
+        self,
+        name: str,
+        config: Mapping[str, Any],
+        attrs: Mapping[str, Any] | None = None,
+    ) -> ExperimentRecord:
+        with self._lock:
+            if any(e.name == name for e in self._experiments.values()):
+                raise ExperimentExistsError(f"an experiment named {name!r} already exists")
+            now = time.time()
+            record = ExperimentRecord(
+                id=len(self._experiments) + 1,
+                name=name,
+                state=ExperimentState.CREATED,
+                config=dict(config),
+                attrs=dict(attrs or {}),
+                state_log=((ExperimentState.CREATED.value, now),),
+                created_at=now,
+                updated_at=now,
+            )
+            self._experiments[record.id] = record
+            self._by_experiment[record.id] = []
+            self._active[record.id] = 0
+            return record
+
+    def get_experiment(self, name: str) -> ExperimentRecord:
+        for record in list(self._experiments.values()):
+            if record.name == name:
+                return record
+        raise ExperimentNotFoundError(f"no experiment named {name!r}")
+
+    def list_experiments(self) -> list[ExperimentRecord]:
+        return sorted(self._experiments.values(), key=lambda e: e.id)
+
+    def _experiment(self, experiment_id: int) -> ExperimentRecord:
+        try:
+            return self._experiments[experiment_id]
+        except KeyError:
+            raise ExperimentNotFoundError(f"no experiment with id {experiment_id}") from None
+
+    def set_experiment_state(
+        self,
+        experiment_id: int,
+        state: ExperimentState,
+        reason: str | None = None,
+        *,
+        expected: Collection[ExperimentState] | None = None,
+    ) -> bool:
+        with self._lock:
+            record = self._experiment(experiment_id)
+            if expected is not None and record.state not in expected:
+                return False
+            now = time.time()
+            self._experiments[experiment_id] = replace(
+                record,
+                state=state,
+                reason=reason,
+                state_log=(*record.state_log, (state.value, now)),
+                updated_at=now,
+            )
+            return True
+
+    def update_experiment(
+        self,
+        experiment_id: int,
+        *,
+        config: Mapping[str, Any] | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        with self._lock:
+            record = self._experiment(experiment_id)
+            self._experiments[experiment_id] = replace(
+                record,
+                config=dict(config) if config is not None else record.config,
+                attrs={**record.attrs, **(attrs or {})},
+                updated_at=time.time(),
+            )
+
+    def create_trial(
+        self,
+        experiment_id: int,
+        draft: DraftFactory,
+        *,
+        limit: int | None = None,
+        worker: str | None = None,
+    ) -> TrialRecord | None:
+        with self._lock:
+            self._experiment(experiment_id)
+            if limit is not None and self._active[experiment_id] >= limit:
+                return None
+            records = self._by_experiment[experiment_id]
+            number = len(records)
+            made = draft(number)
+            record = TrialRecord(
+                id=len(self._trials) + 1,
+                experiment_id=experiment_id,
+                number=number,
+                state=TrialState.RUNNING,
+                params=dict(made.params),
+                distributions=dict(made.distributions),
+                fidelity=dict(made.fidelity),
+                bracket=made.bracket,
+                rung=made.rung,
+                attrs=dict(made.attrs),
+                worker=worker,
+                created_at=time.time(),
+            )
+            self._trials[record.id] = record
+            records.append(record)
+            self._active[experiment_id] += 1
+            return record
+
+    def _store(self, record: TrialRecord) -> None:
+        self._trials[record.id] = record
+        self._by_experiment[record.experiment_id][record.number] = record
+
+    def _running(self, trial_id: int) -> TrialRecord:
+        record = self.trial(trial_id)
+        if record.state.is_finished:
+            raise TrialFinishedError(
+                f"trial {record.number} already finished as {record.state.value}"
+            )
+        return record
+
+    def add_report(
+        self,
+        trial_id: int,
+        step: int,
+        metrics: Mapping[str, float],
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        distributions: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        with self._lock:
+            record = self._running(trial_id)
+            self._store(
+                replace(
+                    record,
+                    reports=(*record.reports, Report(int(step), dict(metrics))),
+                    params=dict(params) if params is not None else record.params,
+                    distributions=(
+                        {k: dict(v) for k, v in distributions.items()}
+                        if distributions is not None
+                        else record.distributions
+                    ),
+                )
+            )
+
+    def finish_trial(
+        self,
+        trial_id: int,
+        state: TrialState,
+        *,
+        value: float | None = None,
+        metrics: Mapping[str, float] | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        distributions: Mapping[str, Mapping[str, Any]] | None = None,
+        reason: str | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not state.is_finished:
+            raise StorageError("a trial can only be finished as COMPLETE, PRUNED or FAILED")
+        with self._lock:
+            record = self._running(trial_id)
+            self._store(
+                replace(
+                    record,
+                    state=state,
+                    value=value,
+                    metrics=dict(metrics or {}),
+                    params=dict(params) if params is not None else record.params,
+                    distributions=(
+                        {k: dict(v) for k, v in distributions.items()}
+                        if distributions is not None
+                        else record.distributions
+                    ),
+                    reason=reason,
+                    attrs={**record.attrs, **(attrs or {})},
+                    finished_at=time.time(),
+                )
+            )
+            if state is TrialState.FAILED:
+                self._active[record.experiment_id] -= 1
+
+    def trials(
+        self, experiment_id: int, states: Collection[TrialState] | None = None
+    ) -> list[TrialRecord]:
+        self._experiment(experiment_id)
+        records = list(self._by_experiment[experiment_id])
+        if states is not None:
+            records = [r for r in records if r.state in states]
+        return records
+
+    def trial(self, trial_id: int) -> TrialRecord:
+        try:
+            return self._trials[trial_id]
+        except KeyError:
+            raise StorageError(f"no trial with id {trial_id}") from None
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,546 @@
+"""SQL storage through SQLAlchemy Core: SQLite (the default) and PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout, so several processes can share one file; every
+write is a ``BEGIN IMMEDIATE`` transaction, which takes the write lock up front instead of
+failing on a lock upgrade. ``synchronous=NORMAL`` keeps every committed transaction across a
+process crash (a power cut can lose the last few); add ``?synchronous=full`` to the URL to
+make each commit survive that too.
+
+Finished trials never change, so ``trials()`` keeps them in a per-experiment cache and asks
+the database only for trials it has not seen finish.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+from netsynth.experiment_record import ExperimentRecord, ExperimentState
+from netsynth.space.distributions import ParamValue
+from netsynth.storage import json_codec
+from netsynth.storage.sql_schema import experiments, meta, metadata, reports, trials
+from netsynth.storage.storage import (
+    SCHEMA_VERSION,
+    DraftFactory,
+    ExperimentExistsError,
+    ExperimentNotFoundError,
+    SchemaVersionError,
+    StorageError,
+    TrialFinishedError,
+)
+from netsynth.trial_record import Report, TrialRecord, TrialState
+
+_SQLITE_SYNC_MODES = {"off", "normal", "full", "extra"}
+_IDS_PER_QUERY = 5000  # below SQLite's limit on bound variables
+
+
+class _LimitReached(Exception):
+    pass
+
+
+@dataclass
+class _ExperimentCache:
+    records: dict[int, TrialRecord] = field(default_factory=dict)  # by id, in id order
+    unfinished: set[int] = field(default_factory=set)
+    max_id: int = 0
+
+
+def _sqlite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    query = dict(parsed.query)
+    synchronous = str(query.pop("synchronous", "normal")).lower()
+    if synchronous not in _SQLITE_SYNC_MODES:
+        raise StorageError(
+            f"synchronous={synchronous!r} in the storage URL; allowed: {sorted(_SQLITE_SYNC_MODES)}"
+        )
+    engine = create_engine(
+        parsed.set(query=query),
+        connect_args={"timeout": 60.0, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get("netsynth_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise StorageError(
+            f"the database driver for {url.split('://', 1)[0]!r} is not installed ({exc}); "
+            "for PostgreSQL run: pip install 'netsynth[postgres]'"
+        ) from exc
+
+
+class SQLStorage:
+    """Storage in a SQL database given by a SQLAlchemy URL, e.g. ``sqlite:///netsynth.db``."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine = _make_engine(url)
+        self._lock = threading.Lock()
+        self._caches: dict[int, _ExperimentCache] = {}
+        try:
+            self._init_schema()
+        except OperationalError as exc:
+            raise StorageError(f"cannot open storage {url!r}: {exc.orig}") from exc
+
+    # -- connections -------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn:
+            conn.execution_options(netsynth_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    def _init_schema(self) -> None:
+        for attempt in range(3):
+            try:
+                with self._write() as conn:
+                    metadata.create_all(conn)
+                    row = conn.execute(
+                        select(meta.c.value).where(meta.c.key == "schema_version")
+                    ).first()
+                    if row is None:
+                        conn.execute(
+                            insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
+                        )
+                    elif int(row[0]) > SCHEMA_VERSION:
+                        raise SchemaVersionError(
+                            f"{self.url} was written by a newer netsynth (schema v{row[0]}; "
+                            f"this one reads v{SCHEMA_VERSION}); upgrade netsynth"
+                        )
+                return
+            except (IntegrityError, ProgrammingError):
+                # Another process created the tables at the same moment (PostgreSQL).
+                if attempt == 2:
+                    raise
+                time.sleep(0.1)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- experiments -------------------------------------------------------------------------
+
+    @staticmethod
+    def _experiment_record(row: Row[Any]) -> ExperimentRecord:
+        return ExperimentRecord(
+            id=row.id,
+            name=row.name,
+            state=ExperimentState(row.state),
+            config=json_codec.loads(row.config),
+            reason=row.reason,
+            attrs=json_codec.loads(row.attrs),
+            state_log=tuple((s, t) for s, t in json_codec.loads(row.state_log)),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    def create_experiment(
+        self,
+        name: str,
+        config: Mapping[str, Any],
+        attrs: Mapping[str, Any] | None = None,
+    ) -> ExperimentRecord:
+        now = time.time()
+        values = {
+            "name": name,
+            "state": ExperimentState.CREATED.value,
+            "config": json_codec.dumps(dict(config)),
+            "attrs": json_codec.dumps(dict(attrs or {})),
+            "state_log": json_codec.dumps([[ExperimentState.CREATED.value, now]]),
+            "trial_counter": 0,
+            "active_trials": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with self._write() as conn:
+                if conn.execute(select(experiments.c.id).where(experiments.c.name == name)).first():
+                    raise ExperimentExistsError(f"an experiment named {name!r} already exists")
+                conn.execute(insert(experiments).values(**values))
+        except IntegrityError as exc:
+            raise ExperimentExistsError(f"an experiment named {name!r} already exists") from exc
+        return self.get_experiment(name)
+
+    def get_experiment(self, name: str) -> ExperimentRecord:
+        with self._read() as conn:
+            row = conn.execute(select(experiments).where(experiments.c.name == name)).first()
+        if row is None:
+            raise ExperimentNotFoundError(f"no experiment named {name!r} in {self.url}")
+        return self._experiment_record(row)
+
+    def list_experiments(self) -> list[ExperimentRecord]:
+        with self._read() as conn:
+            rows = conn.execute(select(experiments).order_by(experiments.c.id)).all()
+        return [self._experiment_record(row) for row in rows]
+
+    def _experiment_row(self, conn: Connection, experiment_id: int) -> Row[Any]:
+        row = conn.execute(select(experiments).where(experiments.c.id == experiment_id)).first()
+        if row is None:
+            raise ExperimentNotFoundError(f"no experiment with id {experiment_id}")
+        return row
+
+    def set_experiment_state(
+        self,
+        experiment_id: int,
+        state: ExperimentState,
+        reason: str | None = None,
+        *,
+        expected: Collection[ExperimentState] | None = None,
+    ) -> bool:
+        with self._write() as conn:
+            row = self._experiment_row(conn, experiment_id)
+            if expected is not None and ExperimentState(row.state) not in expected:
+                return False
+            now = time.time()
+            log = [*json_codec.loads(row.state_log), [state.value, now]]
+            conn.execute(
+                update(experiments)
+                .where(experiments.c.id == experiment_id)
+                .values(
+                    state=state.value,
+                    reason=reason,
+                    state_log=json_codec.dumps(log),
+                    updated_at=now,
+                )
+            )
+            return True
+
+    def update_experiment(
+        self,
+        experiment_id: int,
+        *,
+        config: Mapping[str, Any] | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        with self._write() as conn:
+            row = self._experiment_row(conn, experiment_id)
+            values: dict[str, Any] = {"updated_at": time.time()}
+            if config is not None:
+                values["config"] = json_codec.dumps(dict(config))
+            if attrs:
+                values["attrs"] = json_codec.dumps({**json_codec.loads(row.attrs), **attrs})
+            conn.execute(
+                update(experiments).where(experiments.c.id == experiment_id).values(**values)
+            )
+
+    # -- trials ------------------------------------------------------------------------------
+
+    def create_trial(
+        self,
+        experiment_id: int,
+        draft: DraftFactory,
+        *,
+        limit: int | None = None,
+        worker: str | None = None,
+    ) -> TrialRecord | None:
+        try:
+            return self._create_trial(experiment_id, draft, limit, worker)
+        except _LimitReached:
+            return None
+
+    def _create_trial(
+        self,
+        experiment_id: int,
+        draft: DraftFactory,
+        limit: int | None,
+        worker: str | None,
+    ) -> TrialRecord:
+        with self._write() as conn:
+            # Taking the counter locks the experiment row (PostgreSQL) or the database (SQLite),
+            # so the limit check and the insert cannot race another process.
+            counters = conn.execute(_TAKE_NUMBER, {"eid": experiment_id}).first()
+            if counters is None:
+                raise ExperimentNotFoundError(f"no experiment with id {experiment_id}")
+            taken, active = counters
+            if limit is not None and active > limit:
+                raise _LimitReached  # rolls the counters back
+            number = taken - 1
+            made = draft(number)
+            now = time.time()
+            trial_id = conn.execute(
+                _INSERT_TRIAL,
+                {
+                    "experiment_id": experiment_id,
+                    "number": number,
+                    "state": TrialState.RUNNING.value,
+                    "params": json_codec.dumps(made.params),
+                    "distributions": json_codec.dumps(made.distributions),
+                    "metrics": "{}",
+                    "fidelity": json_codec.dumps(made.fidelity),
+                    "bracket": made.bracket,
+                    "rung": made.rung,
+                    "attrs": json_codec.dumps(made.attrs),
+                    "worker": worker,
+                    "report_count": 0,
+                    "created_at": now,
+                },
+            ).scalar_one()
+        return TrialRecord(
+            id=trial_id,
+            experiment_id=experiment_id,
+            number=number,
+            state=TrialState.RUNNING,
+            params=dict(made.params),
+            distributions=dict(made.distributions),
+            fidelity=dict(made.fidelity),
+            bracket=made.bracket,
+            rung=made.rung,
+            attrs=dict(made.attrs),
+            worker=worker,
+            created_at=now,
+        )
+
+    @staticmethod
+    def _raise_not_running(conn: Connection, trial_id: int) -> None:
+        row = conn.execute(_TRIAL_STATE, {"tid": trial_id}).first()
+        if row is None:
+            raise StorageError(f"no trial with id {trial_id}")
+        raise TrialFinishedError(f"trial {row.number} already finished as {row.state}")
+
+    def add_report(
+        self,
+        trial_id: int,
+        step: int,
+        metrics: Mapping[str, float],
+        *,
+        params: Mapping[str, ParamValue] | None = None,
+        distributions: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
+        with self._write() as conn:
+            if params is None:
+                done = conn.execute(_COUNT_REPORT, {"tid": trial_id})
+            else:
+                done = conn.execute(
+                    _COUNT_REPORT_WITH_PARAMS,
+                    {
+                        "tid": trial_id,
+                        "params": json_codec.dumps(dict(params)),
+                        "distributions": json_codec.dumps(
+                            {k: dict(v) for k, v in (distributions or {}).items()}
+                        ),
+                    },
+                )
+            if done.rowcount != 1:
+                self._raise_not_running(conn, trial_id)
+            conn.execute(
+                _INSERT_REPORT,
+                {
+                    "trial_id": trial_id,
+                    "step": int(step),
+                    "metrics": json_codec.dumps(dict(metrics)),
+                    "created_at": time.time(),
+                },
+            )
+
+    def finish_trial(
+        self,
+        trial_id: int,
+        state: TrialState,
+        *,
+        value: float | None = None,
+        metrics: Mapping[str, float] | None = None,
+        params: Mapping[str, ParamValue] | None = None,
+        distributions: Mapping[str, Mapping[str, Any]] | None = None,
+        reason: str | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not state.is_finished:
+            raise StorageError("a trial can only be finished as COMPLETE, PRUNED or FAILED")
+        values: dict[str, Any] = {
+            "tid": trial_id,
+            "state": state.value,
+            "value": value,
+            "metrics": json_codec.dumps(dict(metrics or {})),
+            "reason": reason,
+            "finished_at": time.time(),
+        }
+        statement = _FINISH
+        if params is not None:
+            statement = _FINISH_WITH_PARAMS
+            values["params"] = json_codec.dumps(dict(params))
+            values["distributions"] = json_codec.dumps(
+                {k: dict(v) for k, v in (distributions or {}).items()}
+            )
+        with self._write() as conn:
+            if attrs:
+                row = conn.execute(_TRIAL_ATTRS, {"tid": trial_id}).first()
+                merged = {**(json_codec.loads(row.attrs) if row else {}), **attrs}
+                values["attrs"] = json_codec.dumps(merged)
+                statement = statement.values(attrs=bindparam("attrs"))
+            done = conn.execute(statement, values)
+            if done.rowcount != 1:
+                self._raise_not_running(conn, trial_id)
+            if state is TrialState.FAILED:
+                conn.execute(_RELEASE_ACTIVE, {"tid": trial_id})
+
+    @staticmethod
+    def _trial_record(row: Row[Any], reports_: Sequence[Report]) -> TrialRecord:
+        return TrialRecord(
+            id=row.id,
+            experiment_id=row.experiment_id,
+            number=row.number,
+            state=TrialState(row.state),
+            params=json_codec.loads(row.params),
+            distributions=json_codec.loads(row.distributions),
+            value=row.value,
+            metrics=json_codec.loads(row.metrics),
+            reports=tuple(reports_),
+            fidelity=json_codec.loads(row.fidelity),
+            bracket=row.bracket,
+            rung=row.rung,
+            reason=row.reason,
+            attrs=json_codec.loads(row.attrs),
+            worker=row.worker,
+            created_at=row.created_at,
+            finished_at=row.finished_at,
+        )
+
+    def trials(
+        self, experiment_id: int, states: Collection[TrialState] | None = None
+    ) -> list[TrialRecord]:
+        with self._lock:
+            cache = self._caches.setdefault(experiment_id, _ExperimentCache())
+            bounds = {
+                "eid": experiment_id,
+                "max_id": cache.max_id,
+                "ids": sorted(cache.unfinished),
+            }
+        with self._read() as conn:
+            rows = conn.execute(_CHANGED_TRIALS, bounds).all()
+            with_reports = [row.id for row in rows if row.report_count]
+            report_rows = [
+                report
+                for start in range(0, len(with_reports), _IDS_PER_QUERY)
+                for report in conn.execute(
+                    _REPORTS_OF, {"ids": with_reports[start : start + _IDS_PER_QUERY]}
+                )
+            ]
+        by_trial: dict[int, list[Report]] = {}
+        for trial_id, step, metrics in report_rows:
+            by_trial.setdefault(trial_id, []).append(Report(step, json_codec.loads(metrics)))
+        with self._lock:
+            for row in rows:
+                record = self._trial_record(row, by_trial.get(row.id, ()))
+                cache.records[record.id] = record
+                if record.state.is_finished:
+                    cache.unfinished.discard(record.id)
+                else:
+                    cache.unfinished.add(record.id)
+                cache.max_id = max(cache.max_id, record.id)
+            records = list(cache.records.values())
+        if states is not None:
+            records = [r for r in records if r.state in states]
+        return records
+
+    def trial(self, trial_id: int) -> TrialRecord:
+        with self._read() as conn:
+            row = conn.execute(select(trials).where(trials.c.id == trial_id)).first()
+            if row is None:
+                raise StorageError(f"no trial with id {trial_id}")
+            report_rows = conn.execute(_REPORTS_OF, {"ids": [trial_id]}).all()
+        return self._trial_record(row, [Report(s, json_codec.loads(m)) for _, s, m in report_rows])
+
+
+# Hot-path statements, built once: constructing a statement costs more than running it.
+_RUNNING = TrialState.RUNNING.value
+_TAKE_NUMBER = (
+    update(experiments)
+    .where(experiments.c.id == bindparam("eid"))
+    .values(
+        trial_counter=experiments.c.trial_counter + 1,
+        active_trials=experiments.c.active_trials + 1,
+    )
+    .returning(experiments.c.trial_counter, experiments.c.active_trials)
+)
+_INSERT_TRIAL = insert(trials).returning(trials.c.id)
+_TRIAL_STATE = select(trials.c.state, trials.c.number).where(trials.c.id == bindparam("tid"))
+_TRIAL_ATTRS = select(trials.c.attrs).where(trials.c.id == bindparam("tid"))
+_RUNNING_TRIAL = (trials.c.id == bindparam("tid")) & (trials.c.state == _RUNNING)
+_COUNT_REPORT = update(trials).where(_RUNNING_TRIAL).values(report_count=trials.c.report_count + 1)
+_COUNT_REPORT_WITH_PARAMS = _COUNT_REPORT.values(
+    params=bindparam("params"), distributions=bindparam("distributions")
+)
+_INSERT_REPORT = insert(reports)
+_FINISH = (
+    update(trials)
+    .where(_RUNNING_TRIAL)
+    .values(
+        state=bindparam("state"),
+        value=bindparam("value"),
+        metrics=bindparam("metrics"),
+        reason=bindparam("reason"),
+        finished_at=bindparam("finished_at"),
+    )
+)
+_FINISH_WITH_PARAMS = _FINISH.values(
+    params=bindparam("params"), distributions=bindparam("distributions")
+)
+_RELEASE_ACTIVE = (
+    update(experiments)
+    .where(
+        experiments.c.id
+        == select(trials.c.experiment_id).where(trials.c.id == bindparam("tid")).scalar_subquery()
+    )
+    .values(active_trials=experiments.c.active_trials - 1)
+)
+_CHANGED_TRIALS = (
+    select(trials)
+    .where(
+        trials.c.experiment_id == bindparam("eid"),
+        or_(
+            trials.c.id > bindparam("max_id"),
+            trials.c.id.in_(bindparam("ids", expanding=True)),
+        ),
+    )
+    .order_by(trials.c.id)
+)
+_REPORTS_OF = (
+    select(reports.c.trial_id, reports.c.step, reports.c.metrics)
+    .where(reports.c.trial_id.in_(bindparam("ids", expanding=True)))
+    .order_by(reports.c.id)
+)

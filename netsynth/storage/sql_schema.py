@@ -1,0 +1,78 @@
+"""Tables of the SQL storage. JSON lives in TEXT columns so that ±inf and NaN inside metrics
+survive on every backend (PostgreSQL's JSON types reject them)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+meta = Table(
+    "netsynth_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("reason", Text),
+    Column("config", Text, nullable=False),
+    Column("attrs", Text, nullable=False),
+    Column("state_log", Text, nullable=False),
+    # The next trial number; incremented in the same transaction that inserts the trial.
+    Column("trial_counter", Integer, nullable=False, default=0),
+    # Trials that did not fail (RUNNING, COMPLETE, PRUNED): what ``limit`` in create_trial caps.
+    Column("active_trials", Integer, nullable=False, default=0),
+    Column("created_at", Float(precision=53), nullable=False),
+    Column("updated_at", Float(precision=53), nullable=False),
+)
+
+trials = Table(
+    "trials",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.id"), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("distributions", Text, nullable=False),
+    Column("value", Float(precision=53)),
+    Column("metrics", Text, nullable=False),
+    Column("fidelity", Text, nullable=False),
+    Column("bracket", Integer),
+    Column("rung", Integer),
+    Column("reason", Text),
+    Column("attrs", Text, nullable=False),
+    Column("worker", String(255)),
+    Column("report_count", Integer, nullable=False, default=0),
+    Column("created_at", Float(precision=53), nullable=False),
+    Column("finished_at", Float(precision=53)),
+    UniqueConstraint("experiment_id", "number", name="uq_trials_experiment_number"),
+    Index("ix_trials_experiment_state", "experiment_id", "state"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("trial_id", Integer, ForeignKey("trials.id"), nullable=False, index=True),
+    Column("step", Integer, nullable=False),
+    Column("metrics", Text, nullable=False),
+    Column("created_at", Float(precision=53), nullable=False),
+)

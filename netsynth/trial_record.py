@@ -1,0 +1,79 @@
+"""What storage keeps of a trial: an immutable record, its state and its intermediate reports."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+from netsynth.space.distributions import ParamValue
+
+
+class TrialState(str, enum.Enum):
+    """A trial is RUNNING until one guarded transition to a finished state."""
+
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    PRUNED = "PRUNED"
+    FAILED = "FAILED"
+
+    @property
+    def is_finished(self) -> bool:
+        return self is not TrialState.RUNNING
+
+
+# Reasons that start with this prefix mark trials ended by Ctrl-C / SIGTERM / a lost process:
+# they are not the objective's fault, so they do not count against ``max_failed_trials``.
+INTERRUPTED = "interrupted"
+LOST_WORKER = "lost worker"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One intermediate report: ``trial.report(step, **metrics)``."""
+
+    step: int
+    metrics: dict[str, float]
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """A trial as storage holds it. Finished records never change."""
+
+    id: int
+    experiment_id: int
+    number: int
+    state: TrialState
+    params: dict[str, ParamValue] = field(default_factory=dict)
+    distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    value: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    reports: tuple[Report, ...] = ()
+    fidelity: dict[str, Any] = field(default_factory=dict)
+    bracket: int | None = None
+    rung: int | None = None
+    reason: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+    worker: str | None = None
+    created_at: float = 0.0
+    finished_at: float | None = None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from creation to finish, or None while running."""
+        return None if self.finished_at is None else self.finished_at - self.created_at
+
+    @property
+    def counts_as_failure(self) -> bool:
+        """FAILED through the objective's fault (not an interruption or a lost worker)."""
+        if self.state is not TrialState.FAILED:
+            return False
+        reason = self.reason or ""
+        return not (reason.startswith(INTERRUPTED) or reason.startswith(LOST_WORKER))
+
+    def last_value(self, metric: str) -> float | None:
+        """The latest reported value of ``metric``, if any report carried it."""
+        for report in reversed(self.reports):
+            if metric in report.metrics:
+                return report.metrics[metric]
+        return None

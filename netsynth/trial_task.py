@@ -1,0 +1,21 @@
+"""What an executor needs to run one trial; plain data, so it crosses process boundaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from netsynth.space.distributions import ParamValue
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    trial_id: int
+    number: int
+    seed: int
+    metric: str  # the objective's metric name
+    params: dict[str, ParamValue] = field(default_factory=dict)  # declared by the space
+    distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hints: dict[str, ParamValue] = field(default_factory=dict)  # proposals for define-by-run
+    fidelity: dict[str, Any] = field(default_factory=dict)
+    experiment: str = ""
