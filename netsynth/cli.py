@@ -84,7 +84,9 @@ def _finish(experiment: Any, state: ExperimentState, fmt: str, top: int) -> int:
     if fmt == "table":
         reason = experiment.record.reason
         print(f"experiment {experiment.name}: {state.value}" + (f" ({reason})" if reason else ""))
-    return EXIT_OK if state is ExperimentState.COMPLETED else EXIT_FAILED
+    # Another process sharing the experiment may be finishing its later states.
+    failed = state in (ExperimentState.FAILED, ExperimentState.STOPPED)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _run_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:

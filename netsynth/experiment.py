@@ -68,6 +68,8 @@ _POST_SEARCH = (
     (ExperimentState.EXPORTING, "export"),
 )
 _ORDER = list(ExperimentState)
+_STARTABLE = (ExperimentState.CREATED, ExperimentState.STOPPED, ExperimentState.FAILED)
+SEARCH_STATES = (ExperimentState.PREPARING, ExperimentState.SEARCHING)
 
 ObjectiveLike = Callable[[Trial], Any] | Estimator
 
@@ -323,14 +325,20 @@ class Experiment:
         fail_lost_trials(self.storage, self.trials(states=[TrialState.RUNNING]))
         reason = "search finished"
         try:
-            if _ORDER.index(state) <= _ORDER.index(ExperimentState.PREPARING) or state in (
-                ExperimentState.STOPPED,
-                ExperimentState.FAILED,
-            ):
-                self._enter(ExperimentState.PREPARING, estimator, "prepare")
-                self.storage.set_experiment_state(self.id, ExperimentState.SEARCHING)
+            if state in _STARTABLE:
+                # Guarded, so that of several processes starting together one prepares and
+                # the others join the search.
+                if self.storage.set_experiment_state(
+                    self.id, ExperimentState.PREPARING, expected=[state]
+                ):
+                    work = getattr(estimator, "prepare", None)
+                    if callable(work):
+                        work(self)
+                    self.storage.set_experiment_state(
+                        self.id, ExperimentState.SEARCHING, expected=[ExperimentState.PREPARING]
+                    )
                 state = ExperimentState.SEARCHING
-            if state is ExperimentState.SEARCHING:
+            if state in SEARCH_STATES:
                 end = SearchLoop(
                     self,
                     estimator,
@@ -347,13 +355,17 @@ class Experiment:
                 if not self.storage.set_experiment_state(
                     self.id,
                     ExperimentState.RETRAINING,
-                    expected=[ExperimentState.SEARCHING],
+                    expected=list(SEARCH_STATES),
                 ):
                     return self.refresh().state  # another process took the next step
                 state = ExperimentState.RETRAINING
             for stage, hook in _POST_SEARCH:
                 if _ORDER.index(state) <= _ORDER.index(stage):
-                    self._enter(stage, estimator, hook)
+                    if stage is not state:
+                        self.storage.set_experiment_state(self.id, stage)
+                    work = getattr(estimator, hook, None)
+                    if callable(work):
+                        work(self)
         except RunInterrupted as exc:
             self.storage.set_experiment_state(
                 self.id,
@@ -369,12 +381,6 @@ class Experiment:
         self.storage.set_experiment_state(self.id, ExperimentState.COMPLETED, reason)
         self.refresh()
         return ExperimentState.COMPLETED
-
-    def _enter(self, stage: ExperimentState, estimator: Estimator, hook: str) -> None:
-        self.storage.set_experiment_state(self.id, stage)
-        work = getattr(estimator, hook, None)
-        if callable(work):
-            work(self)
 
     def _estimator(self, objective: ObjectiveLike | None) -> Estimator:
         if objective is None:

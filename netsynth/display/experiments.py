@@ -45,8 +45,9 @@ def print_experiments(storage: Storage, fmt: str = "table") -> None:
     if fmt == "json":
         print(json.dumps(rows, indent=2, allow_nan=True))
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from netsynth.display.leaderboard import console
 
     table = Table(header_style="bold")
     for column in ("name", "state", "trials", "best", "created", "duration (s)", "note"):
@@ -67,4 +68,4 @@ def print_experiments(storage: Storage, fmt: str = "table") -> None:
     if not rows:
         print("no experiments")
         return
-    Console().print(table)
+    console().print(table)

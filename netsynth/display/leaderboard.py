@@ -126,10 +126,17 @@ def render(experiment: Experiment, fmt: str = "table", top: int | None = 10) -> 
 
 
 def print_leaderboard(experiment: Experiment, top: int | None = 10, fmt: str = "table") -> None:
-    from rich.console import Console
-
     output = render(experiment, fmt, top)
     if isinstance(output, str):
         print(output, end="" if output.endswith("\n") else "\n")
     else:
-        Console().print(output)
+        console().print(output)
+
+
+def console() -> Any:
+    """stdout; wide when it is not a terminal, so piped tables are not squeezed to 80 columns."""
+    import sys
+
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=160)

@@ -58,7 +58,10 @@ def check_ref(ref: str) -> None:
         path = Path(target)
         if not path.is_file():
             raise ObjectiveRefError(f"objective file {target} does not exist")
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+            raise ObjectiveRefError(f"{target} is not valid Python: {exc}") from None
         defined = {
             node.name
             for node in tree.body
@@ -72,8 +75,14 @@ def check_ref(ref: str) -> None:
         }
         if attr not in defined:
             raise ObjectiveRefError(f"{target} defines no top-level {attr!r}")
-    elif importlib.util.find_spec(target) is None:
-        raise ObjectiveRefError(f"module {target!r} cannot be imported (is it installed?)")
+    else:
+        # find_spec imports parent packages of a dotted name; a missing one is the same error.
+        try:
+            found = importlib.util.find_spec(target)
+        except (ImportError, ValueError):
+            found = None
+        if found is None:
+            raise ObjectiveRefError(f"module {target!r} cannot be imported (is it installed?)")
 
 
 def load_ref(ref: str) -> Objective:

@@ -131,6 +131,7 @@ class ProcessPoolExecutor:
     def _lost(self, worker: _Worker) -> tuple[TrialTask, Outcome]:
         task = worker.task
         assert task is not None
+        worker.task = None
         try:
             code = worker.process.wait(timeout=5)
         except subprocess.TimeoutExpired:

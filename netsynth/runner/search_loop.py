@@ -178,7 +178,7 @@ class SearchLoop:
         if now >= self._next_state_check:
             self._next_state_check = now + _STATE_CHECK_SECONDS
             state = self.experiment.refresh().state
-            if state is not ExperimentState.SEARCHING:
+            if state not in (ExperimentState.PREPARING, ExperimentState.SEARCHING):
                 return SearchEnd(
                     state, f"experiment moved to {state.value} elsewhere", by_other=True
                 )

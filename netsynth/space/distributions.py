@@ -20,6 +20,7 @@ import numpy as np
 
 ChoiceValue: TypeAlias = bool | int | float | str | None
 ParamValue: TypeAlias = ChoiceValue
+_INT_LIMIT = 2**63 - 1  # what every storage backend keeps exactly
 
 
 def _check_finite(name: str, value: float) -> None:
@@ -49,6 +50,8 @@ class FloatDistribution:
                 raise ValueError("step and log cannot be combined")
             if not (math.isfinite(self.step) and self.step > 0):
                 raise ValueError(f"step must be a positive number, got {self.step!r}")
+            if not math.isfinite((self.high - self.low) / self.step):
+                raise ValueError("the range holds too many steps; use a larger step")
 
     def sample(self, rng: np.random.Generator) -> float:
         return self.from_unit(float(rng.random()))
@@ -57,11 +60,13 @@ class FloatDistribution:
         """The value at quantile ``u`` in [0, 1): maps a uniform draw onto this range."""
         if self.step is not None:
             n = math.floor((self.high - self.low) / self.step + 1e-9)
-            return float(self.low + self.step * min(int(u * (n + 1)), n))
-        if self.log:
+            value = self.low + self.step * min(int(u * (n + 1)), n)
+        elif self.log:
             lo, hi = math.log(self.low), math.log(self.high)
-            return float(min(max(math.exp(lo + u * (hi - lo)), self.low), self.high))
-        return float(self.low + u * (self.high - self.low))
+            value = math.exp(lo + u * (hi - lo))
+        else:
+            value = self.low * (1 - u) + self.high * u  # no overflow when high - low would
+        return float(min(max(value, self.low), self.high))  # rounding never leaves the range
 
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -96,6 +101,8 @@ class IntDistribution:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"{name} must be an integer, got {value!r}")
+        if not (self.low >= -_INT_LIMIT and self.high <= _INT_LIMIT):
+            raise ValueError(f"int bounds must lie within ±{_INT_LIMIT} (64-bit)")
         if self.low > self.high:
             raise ValueError(f"low must be <= high, got low={self.low!r} > high={self.high!r}")
         if self.step < 1:
@@ -147,6 +154,8 @@ class CategoricalDistribution:
                 raise ValueError(
                     f"choices must be None, bool, int, float or str, got {type(choice).__name__}"
                 )
+            if isinstance(choice, float) and not math.isfinite(choice):
+                raise ValueError(f"choices must be finite numbers, got {choice!r}")
         keys = [(type(c), c) for c in self.choices]
         if len(set(keys)) != len(keys):
             raise ValueError(f"choices must be distinct, got {list(self.choices)!r}")

@@ -70,6 +70,8 @@ class SearchSpace(Mapping[str, Distribution]):
                     f"{child!r} depends on unknown parameter {condition.parent!r}; "
                     f"declared parameters: {', '.join(names)}"
                 )
+            if condition.parent == child:
+                raise ValueError(f"{child!r} cannot depend on itself")
             if names.index(condition.parent) > names.index(child):
                 raise ValueError(
                     f"{child!r} depends on {condition.parent!r}, which must be declared before it"

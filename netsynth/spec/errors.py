@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
+from netsynth.spec.schema import FieldError
+
 
 class SpecError(ValueError):
     """A spec that cannot be used. ``problems`` lists ``(field path, message)``."""
@@ -33,6 +35,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 
 def _message(error: dict[str, object]) -> str:
+    if error.get("type") == "union_tag_not_found":
+        return "missing 'type'; one of: 'float', 'int', 'categorical'"
     message = str(error.get("msg", "invalid"))
     for prefix in ("Value error, ", "Assertion failed, "):
         if message.startswith(prefix):
@@ -47,5 +51,9 @@ def _message(error: dict[str, object]) -> str:
 def spec_error_from_validation(source: str, exc: ValidationError) -> SpecError:
     problems = []
     for error in exc.errors():
-        problems.append((_path(tuple(error["loc"])), _message(dict(error))))
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldError):  # a cross-field check that knows its field
+            problems.append((cause.path, str(cause)))
+        else:
+            problems.append((_path(tuple(error["loc"])), _message(dict(error))))
     return SpecError(source, problems)

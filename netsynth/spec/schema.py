@@ -18,9 +18,10 @@ execution: {workers: 2}
 
 from __future__ import annotations
 
+from string import Template
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from netsynth.space.distributions import (
     CategoricalDistribution,
@@ -32,6 +33,43 @@ from netsynth.space.distributions import (
 from netsynth.space.search_space import Condition, SearchSpace
 
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
+
+
+def _not_bool(value: Any) -> Any:
+    # YAML reads yes/no/true as booleans; a bound of `true` is a typo, not the number 1.
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {value!r}")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_not_bool)]
+Integer = Annotated[int, Field(strict=True), BeforeValidator(_not_bool)]
+
+
+class FieldError(ValueError):
+    """A problem found across fields, with the path of the field it belongs to."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _check_placeholders(command: list[str], names: set[str]) -> None:
+    for index, arg in enumerate(command):
+        for match in Template.pattern.finditer(arg):
+            if match.group("invalid") is not None:
+                raise FieldError(
+                    f"trial.command[{index}]",
+                    f"{arg!r} has a '$' that is not a placeholder; use ${{name}} with a "
+                    "parameter whose name is a Python identifier, or $$ for a literal $",
+                )
+            used = match.group("named") or match.group("braced")
+            if used and used not in names:
+                raise FieldError(
+                    f"trial.command[{index}]",
+                    f"${{{used}}} is not a parameter; parameters: "
+                    f"{', '.join(sorted(names)) or '(none)'}",
+                )
 
 
 class Strict(BaseModel):
@@ -60,10 +98,10 @@ class ConditionSpec(Strict):
 class FloatParameter(Strict):
     name: Name
     type: Literal["float"]
-    low: float
-    high: float
+    low: Number
+    high: Number
     log: StrictBool = False
-    step: float | None = Field(default=None, gt=0)
+    step: Number | None = Field(default=None, gt=0)
     condition: ConditionSpec | None = None
 
     @model_validator(mode="after")
@@ -78,10 +116,10 @@ class FloatParameter(Strict):
 class IntParameter(Strict):
     name: Name
     type: Literal["int"]
-    low: int
-    high: int
+    low: Integer
+    high: Integer
     log: StrictBool = False
-    step: int = Field(default=1, ge=1)
+    step: Integer = Field(default=1, ge=1)
     condition: ConditionSpec | None = None
 
     @model_validator(mode="after")
@@ -186,27 +224,30 @@ class ExperimentSpec(Strict):
 
     @model_validator(mode="after")
     def _parameters_fit_together(self) -> ExperimentSpec:
-        self.search_space()
+        seen: dict[str, int] = {}
+        for index, parameter in enumerate(self.parameters):
+            if parameter.name in seen:
+                raise FieldError(
+                    f"parameters[{index}].name",
+                    f"duplicate name {parameter.name!r} (also parameters[{seen[parameter.name]}])",
+                )
+            seen[parameter.name] = index
+        for index, parameter in enumerate(self.parameters):
+            condition = parameter.condition
+            if condition is not None:
+                where = f"parameters[{index}].condition"
+                try:
+                    SearchSpace(
+                        {p.name: p.distribution() for p in self.parameters},
+                        {parameter.name: Condition(condition.parent, tuple(condition.values))},
+                    )
+                except ValueError as exc:
+                    raise FieldError(where, str(exc)) from None
         if self.trial.command is not None:
-            names = {p.name for p in self.parameters}
-            from string import Template
-
-            for arg in self.trial.command:
-                for match in Template.pattern.finditer(arg):
-                    used = match.group("named") or match.group("braced")
-                    if used and used not in names:
-                        raise ValueError(
-                            f"trial.command uses ${{{used}}}, which is not a parameter; "
-                            f"parameters: {', '.join(sorted(names)) or '(none)'}"
-                        )
+            _check_placeholders(self.trial.command, set(seen))
         return self
 
     def search_space(self) -> SearchSpace:
-        seen: set[str] = set()
-        for index, parameter in enumerate(self.parameters):
-            if parameter.name in seen:
-                raise ValueError(f"parameters[{index}]: duplicate name {parameter.name!r}")
-            seen.add(parameter.name)
         distributions = {p.name: p.distribution() for p in self.parameters}
         conditions = {
             p.name: Condition(p.condition.parent, tuple(p.condition.values))

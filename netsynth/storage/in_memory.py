@@ -10,6 +10,7 @@ from typing import Any
 
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.space.distributions import ParamValue
+from netsynth.storage import json_codec
 from netsynth.storage.storage import (
     DraftFactory,
     ExperimentExistsError,
@@ -18,6 +19,11 @@ from netsynth.storage.storage import (
     TrialFinishedError,
 )
 from netsynth.trial_record import Report, TrialRecord, TrialState
+
+
+def _copy(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A deep copy by value, as a database would keep it (tuples come back as lists)."""
+    return json_codec.loads(json_codec.dumps(dict(value))) if value else {}
 
 
 class InMemoryStorage:
@@ -44,8 +50,8 @@ class InMemoryStorage:
                 id=len(self._experiments) + 1,
                 name=name,
                 state=ExperimentState.CREATED,
-                config=dict(config),
-                attrs=dict(attrs or {}),
+                config=_copy(config),
+                attrs=_copy(attrs or {}),
                 state_log=((ExperimentState.CREATED.value, now),),
                 created_at=now,
                 updated_at=now,
@@ -103,8 +109,8 @@ class InMemoryStorage:
             record = self._experiment(experiment_id)
             self._experiments[experiment_id] = replace(
                 record,
-                config=dict(config) if config is not None else record.config,
-                attrs={**record.attrs, **(attrs or {})},
+                config=_copy(config) if config is not None else record.config,
+                attrs={**record.attrs, **_copy(attrs or {})},
                 updated_at=time.time(),
             )
 
@@ -129,11 +135,11 @@ class InMemoryStorage:
                 number=number,
                 state=TrialState.RUNNING,
                 params=dict(made.params),
-                distributions=dict(made.distributions),
-                fidelity=dict(made.fidelity),
+                distributions=_copy(made.distributions),
+                fidelity=_copy(made.fidelity),
                 bracket=made.bracket,
                 rung=made.rung,
-                attrs=dict(made.attrs),
+                attrs=_copy(made.attrs),
                 worker=worker,
                 created_at=time.time(),
             )
@@ -171,9 +177,7 @@ class InMemoryStorage:
                     reports=(*record.reports, Report(int(step), dict(metrics))),
                     params=dict(params) if params is not None else record.params,
                     distributions=(
-                        {k: dict(v) for k, v in distributions.items()}
-                        if distributions is not None
-                        else record.distributions
+                        _copy(distributions) if distributions is not None else record.distributions
                     ),
                 )
             )
@@ -202,12 +206,10 @@ class InMemoryStorage:
                     metrics=dict(metrics or {}),
                     params=dict(params) if params is not None else record.params,
                     distributions=(
-                        {k: dict(v) for k, v in distributions.items()}
-                        if distributions is not None
-                        else record.distributions
+                        _copy(distributions) if distributions is not None else record.distributions
                     ),
                     reason=reason,
-                    attrs={**record.attrs, **(attrs or {})},
+                    attrs={**record.attrs, **_copy(attrs or {})},
                     finished_at=time.time(),
                 )
             )

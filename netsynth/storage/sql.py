@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.pool import StaticPool
 
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.space.distributions import ParamValue
@@ -72,9 +73,12 @@ def _sqlite_engine(url: str) -> Engine:
         raise StorageError(
             f"synchronous={synchronous!r} in the storage URL; allowed: {sorted(_SQLITE_SYNC_MODES)}"
         )
+    in_memory = parsed.database in (None, "", ":memory:")
     engine = create_engine(
         parsed.set(query=query),
         connect_args={"timeout": 60.0, "check_same_thread": False},
+        # One shared connection, or every thread would see its own empty in-memory database.
+        **({"poolclass": StaticPool} if in_memory else {}),
     )
 
     @event.listens_for(engine, "connect")
@@ -218,6 +222,10 @@ class SQLStorage:
             rows = conn.execute(select(experiments).order_by(experiments.c.id)).all()
         return [self._experiment_record(row) for row in rows]
 
+    def _check_experiment(self, experiment_id: int) -> None:
+        with self._read() as conn:
+            self._experiment_row(conn, experiment_id)
+
     def _experiment_row(self, conn: Connection, experiment_id: int) -> Row[Any]:
         row = conn.execute(select(experiments).where(experiments.c.id == experiment_id)).first()
         if row is None:
@@ -352,19 +360,17 @@ class SQLStorage:
         distributions: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         with self._write() as conn:
-            if params is None:
-                done = conn.execute(_COUNT_REPORT, {"tid": trial_id})
-            else:
-                done = conn.execute(
-                    _COUNT_REPORT_WITH_PARAMS,
-                    {
-                        "tid": trial_id,
-                        "params": json_codec.dumps(dict(params)),
-                        "distributions": json_codec.dumps(
-                            {k: dict(v) for k, v in (distributions or {}).items()}
-                        ),
-                    },
+            statement = _COUNT_REPORT
+            values: dict[str, Any] = {"tid": trial_id}
+            if params is not None:
+                statement = statement.values(params=bindparam("params"))
+                values["params"] = json_codec.dumps(dict(params))
+            if distributions is not None:
+                statement = statement.values(distributions=bindparam("distributions"))
+                values["distributions"] = json_codec.dumps(
+                    {k: dict(v) for k, v in distributions.items()}
                 )
+            done = conn.execute(statement, values)
             if done.rowcount != 1:
                 self._raise_not_running(conn, trial_id)
             conn.execute(
@@ -400,11 +406,19 @@ class SQLStorage:
             "finished_at": time.time(),
         }
         statement = _FINISH
-        if params is not None:
+        if params is not None and distributions is not None:
             statement = _FINISH_WITH_PARAMS
             values["params"] = json_codec.dumps(dict(params))
             values["distributions"] = json_codec.dumps(
-                {k: dict(v) for k, v in (distributions or {}).items()}
+                {k: dict(v) for k, v in distributions.items()}
+            )
+        elif params is not None:
+            statement = _FINISH.values(params=bindparam("params"))
+            values["params"] = json_codec.dumps(dict(params))
+        elif distributions is not None:
+            statement = _FINISH.values(distributions=bindparam("distributions"))
+            values["distributions"] = json_codec.dumps(
+                {k: dict(v) for k, v in distributions.items()}
             )
         with self._write() as conn:
             if attrs:
@@ -460,6 +474,8 @@ class SQLStorage:
                     _REPORTS_OF, {"ids": with_reports[start : start + _IDS_PER_QUERY]}
                 )
             ]
+        if not rows and not cache.records:
+            self._check_experiment(experiment_id)
         by_trial: dict[int, list[Report]] = {}
         for trial_id, step, metrics in report_rows:
             by_trial.setdefault(trial_id, []).append(Report(step, json_codec.loads(metrics)))
@@ -502,9 +518,6 @@ _TRIAL_STATE = select(trials.c.state, trials.c.number).where(trials.c.id == bind
 _TRIAL_ATTRS = select(trials.c.attrs).where(trials.c.id == bindparam("tid"))
 _RUNNING_TRIAL = (trials.c.id == bindparam("tid")) & (trials.c.state == _RUNNING)
 _COUNT_REPORT = update(trials).where(_RUNNING_TRIAL).values(report_count=trials.c.report_count + 1)
-_COUNT_REPORT_WITH_PARAMS = _COUNT_REPORT.values(
-    params=bindparam("params"), distributions=bindparam("distributions")
-)
 _INSERT_REPORT = insert(reports)
 _FINISH = (
     update(trials)

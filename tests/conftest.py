@@ -1,0 +1,68 @@
+"""Shared helpers: run the CLI in a subprocess, storage URLs in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'netsynth.db'}"
+
+
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    env.pop("NETSYNTH_STORAGE", None)
+    return env
+
+
+def cli(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``netsynth ARGS`` in a fresh interpreter and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "netsynth.cli", *args],
+        cwd=cwd,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def popen_cli(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "netsynth.cli", *args],
+        cwd=cwd,
+        env=cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def show_json(name: str, storage: str) -> list[dict[str, Any]]:
+    result = cli("show", name, "--storage", storage, "--format", "json", "--top", "100000")
+    assert result.returncode == 0, result.stderr
+    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    return rows
+
+
+def write_spec(folder: Path, text: str, objective: str | None = None) -> Path:
+    """Write ``spec.yaml`` (and ``objective.py`` when given) into ``folder``."""
+    if objective is not None:
+        (folder / "objective.py").write_text(objective)
+    path = folder / "spec.yaml"
+    path.write_text(text)
+    return path

@@ -1,0 +1,144 @@
+"""Lifecycle states, budgets and stopping rules."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import pytest
+
+import netsynth
+from netsynth import ExperimentState, TrialState
+
+
+def states_of(exp: netsynth.Experiment) -> list[str]:
+    return [state for state, _ in exp.refresh().state_log]
+
+
+def test_hpo_passes_through_every_lifecycle_state() -> None:
+    exp = netsynth.create_experiment()
+    exp.run(lambda t: t.suggest_float("x", 0, 1), max_trials=2, progress=False)
+    assert states_of(exp) == [
+        "CREATED",
+        "PREPARING",
+        "SEARCHING",
+        "RETRAINING",
+        "EVALUATING",
+        "EXPORTING",
+        "COMPLETED",
+    ]
+    assert exp.record.reason == "trial budget reached"
+
+
+class PipelineObjective:
+    """An estimator with lifecycle hooks, as NAS estimators have."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def estimate(self, trial: netsynth.Trial) -> float:
+        return trial.suggest_float("x", 0, 1)
+
+    def prepare(self, experiment: Any) -> None:
+        self.calls.append(("prepare", experiment.refresh().state.value))
+
+    def retrain(self, experiment: Any) -> None:
+        self.calls.append(("retrain", experiment.refresh().state.value))
+
+    def evaluate(self, experiment: Any) -> None:
+        self.calls.append(("evaluate", experiment.refresh().state.value))
+
+    def export(self, experiment: Any) -> None:
+        self.calls.append(("export", experiment.refresh().state.value))
+
+
+def test_pipeline_hooks_run_in_their_states() -> None:
+    estimator = PipelineObjective()
+    netsynth.create_experiment().run(estimator, max_trials=1, progress=False)
+    assert estimator.calls == [
+        ("prepare", "PREPARING"),
+        ("retrain", "RETRAINING"),
+        ("evaluate", "EVALUATING"),
+        ("export", "EXPORTING"),
+    ]
+
+
+def test_a_failing_hook_fails_the_experiment_with_its_reason() -> None:
+    class BrokenExport(PipelineObjective):
+        def export(self, experiment: Any) -> None:
+            raise OSError("disk full")
+
+    exp = netsynth.create_experiment()
+    with pytest.raises(OSError, match="disk full"):
+        exp.run(BrokenExport(), max_trials=1, progress=False)
+    assert exp.state is ExperimentState.FAILED
+    assert exp.record.reason == "OSError: disk full"
+    assert len(exp.trials(states=[TrialState.COMPLETE])) == 1  # nothing already done is lost
+
+
+def test_target_value_stops_the_search() -> None:
+    exp = netsynth.create_experiment(direction="maximize", seed=0)
+    exp.run(lambda t: float(t.number), max_trials=100, target=5, progress=False)
+    assert len(exp.trials()) == 6
+    assert exp.record.reason == "target 5 reached by trial 5"
+
+
+def test_patience_stops_after_trials_without_improvement() -> None:
+    values = [5.0, 3.0, 4.0, 4.0, 4.0, 1.0]
+    exp = netsynth.create_experiment(direction="minimize")
+    exp.run(lambda t: values[t.number], max_trials=6, patience=3, progress=False)
+    assert len(exp.trials()) == 5  # trials 2, 3 and 4 did not beat trial 1
+    assert exp.record.reason == "no improvement in the last 3 trials"
+
+
+def test_wall_time_budget_stops_starting_trials_and_asks_running_ones_to_stop() -> None:
+    def objective(trial: netsynth.Trial) -> float:
+        for step in range(100):
+            time.sleep(0.02)
+            trial.report(step, 1.0)
+            if trial.should_stop():
+                break
+        return 1.0
+
+    exp = netsynth.create_experiment()
+    start = time.monotonic()
+    exp.run(objective, max_trials=50, timeout=0.5, progress=False)
+    assert time.monotonic() - start < 5  # not 50 trials x 2 s
+    assert exp.record.reason == "wall-time budget of 0.5s used"
+    assert exp.trials()[-1].state is TrialState.PRUNED
+
+
+def test_budgets_are_stored_and_resume_extends_them(sqlite_url: str) -> None:
+    exp = netsynth.create_experiment("grow", storage=sqlite_url)
+    exp.run(lambda t: t.suggest_float("x", 0, 1), max_trials=3, progress=False)
+    assert exp.record.config["budget"] == {"max_trials": 3}
+    again = netsynth.load_experiment("grow", storage=sqlite_url)
+    assert again.state is ExperimentState.COMPLETED
+    assert again.run(lambda t: 0.0, progress=False) is ExperimentState.COMPLETED
+    assert len(again.trials()) == 3
+
+
+def test_resume_without_a_stored_objective_says_what_to_do() -> None:
+    exp = netsynth.create_experiment("scripted")
+    with pytest.raises(netsynth.ExperimentError, match="run that script again"):
+        exp.run(max_trials=1, progress=False)
+
+
+def test_interrupted_and_lost_trials_do_not_count_as_failures(sqlite_url: str) -> None:
+    exp = netsynth.create_experiment("lost", storage=sqlite_url)
+    trial = exp.ask()
+    # Pretend the trial belongs to a process of this host that died.
+    from netsynth.storage.sql import SQLStorage
+
+    assert isinstance(exp.storage, SQLStorage)
+    dead_owner = f"{socket.gethostname()}:999999"
+    with exp.storage._write() as conn:  # simulate a dead owner
+        conn.exec_driver_sql(
+            "UPDATE trials SET worker = ? WHERE id = ?", (dead_owner, trial.task.trial_id)
+        )
+    exp.run(lambda t: 1.0, max_trials=2, max_failed_trials=0, progress=False)
+    states = [(t.number, t.state, t.reason) for t in exp.trials()]
+    assert states[0][1] is TrialState.FAILED and (states[0][2] or "").startswith("lost worker")
+    assert exp.state is ExperimentState.COMPLETED  # max_failed_trials=0, yet not FAILED
+    assert sum(t.state is TrialState.COMPLETE for t in exp.trials()) == 2

@@ -1,0 +1,98 @@
+"""End to end: the commands a user types, in fresh processes, read back from storage."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import EXAMPLES, cli, cli_env, show_json
+
+
+def test_run_example_spec_to_completed_and_read_leaderboard(sqlite_url: str) -> None:
+    result = cli("run", str(EXAMPLES / "hpo-quadratic.yaml"), "--storage", sqlite_url)
+    assert result.returncode == 0, result.stderr
+    assert "hpo-quadratic: COMPLETED" in result.stdout
+    rows = show_json("hpo-quadratic", sqlite_url)
+    assert len(rows) == 60
+    assert [row["rank"] for row in rows] == list(range(1, 61))
+    losses = [row["loss"] for row in rows if row["state"] == "COMPLETE"]
+    assert losses == sorted(losses)
+    for row in rows:  # the conditional parameter appears exactly under its parent value
+        assert ("curvature" in row["params"]) == (row["params"]["shape"] == "bowl")
+    listing = json.loads(cli("ls", "--storage", sqlite_url, "--format", "json").stdout)
+    assert listing[0]["name"] == "hpo-quadratic"
+    assert listing[0]["state"] == "COMPLETED"
+    assert listing[0]["done"] == 60
+
+
+def test_show_formats(sqlite_url: str) -> None:
+    assert cli("run", str(EXAMPLES / "hpo-quadratic.yaml"), "--storage", sqlite_url).returncode == 0
+    csv_out = cli("show", "hpo-quadratic", "--storage", sqlite_url, "--format", "csv", "--top", "3")
+    lines = csv_out.stdout.strip().splitlines()
+    assert lines[0].startswith("rank,trial,state,loss,curvature,shape,x,y")
+    assert len(lines) == 4
+    table = cli("show", "hpo-quadratic", "--storage", sqlite_url, "--top", "3")
+    assert "hpo-quadratic — COMPLETED" in table.stdout
+
+
+def test_builtin_default_runs_without_a_spec(tmp_path: Path) -> None:
+    result = cli("run", "--no-progress", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "netsynth.db").exists()
+    assert "quickstart: COMPLETED" in result.stdout
+
+
+def test_command_trials_read_metrics_from_output(sqlite_url: str) -> None:
+    result = cli("run", str(EXAMPLES / "hpo-command.yaml"), "--storage", sqlite_url)
+    assert result.returncode == 0, result.stderr
+    rows = show_json("hpo-command", sqlite_url)
+    assert len(rows) == 12 and all(row["state"] == "COMPLETE" for row in rows)
+    assert all(0 < row["val_acc"] < 1 for row in rows)
+
+
+def test_python_example_runs_and_continues(tmp_path: Path) -> None:
+    script = str(EXAMPLES / "hpo_function.py")
+    for _ in range(2):  # the second run finds the experiment complete and keeps it
+        result = subprocess.run(
+            [sys.executable, script], cwd=tmp_path, env=cli_env(), capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        assert "hpo-function — COMPLETED" in result.stdout
+    rows = show_json("hpo-function", f"sqlite:///{tmp_path / 'netsynth.db'}")
+    assert len(rows) == 50
+
+
+def test_validate_and_spec_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    good = cli("validate", str(EXAMPLES / "hpo-quadratic.yaml"))
+    assert good.returncode == 0 and "OK" in good.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "objective: {direction: minimize}\ntrial: {function: x.py:f}\n"
+        "parameters: [{name: lr, type: float, low: 0, high: 1, log: true}]\n"
+        "budget: {max_trials: 3}\n"
+    )
+    storage = f"sqlite:///{tmp_path / 'x.db'}"
+    for args in (("validate", str(bad)), ("run", str(bad), "--storage", storage)):
+        result = cli(*args)
+        assert result.returncode == 2
+        assert "parameters[0]" in result.stderr and "log scale needs low > 0" in result.stderr
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "x.db").exists()  # nothing was created for a bad spec
+
+
+def test_rerunning_a_spec_with_a_different_search_under_the_same_name_is_refused(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    first = cli(
+        "run", str(EXAMPLES / "hpo-quadratic.yaml"), "--storage", sqlite_url, "--max-trials", "3"
+    )
+    assert first.returncode == 0
+    changed = tmp_path / "changed.yaml"
+    text = (EXAMPLES / "hpo-quadratic.yaml").read_text().replace("low: -5.0", "low: -4.0")
+    text = text.replace("quadratic.py:objective", f"{EXAMPLES / 'quadratic.py'}:objective")
+    changed.write_text(text)
+    result = cli("run", str(changed), "--storage", sqlite_url)
+    assert result.returncode == 2
+    assert "exists with a different space" in result.stderr
