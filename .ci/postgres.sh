@@ -11,14 +11,16 @@ fi
 PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 PG_DATA=$(mktemp -d /tmp/netsynth-pg.XXXXXX)
 PG_PORT=${PG_PORT:-55432}
-RUN_AS=()
+RUN_AS=(env)
 if [ "$(id -u)" = 0 ]; then  # initdb refuses to run as root
     chown postgres "$PG_DATA"
     RUN_AS=(runuser -u postgres --)
 fi
+cd /  # the postgres user may not be allowed into the current folder
 "${RUN_AS[@]}" "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres >/dev/null
 "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w \
     -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 stop_postgres() { "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; }
 trap stop_postgres EXIT
+cd - >/dev/null
 export NETSYNTH_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
