@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from rich.console import Console
@@ -19,8 +18,7 @@ from netsynth.runner.search_loop import SearchProgress
 
 
 class ProgressBar:
-    """A ``SearchLoop`` progress callback drawing on stderr; it closes itself when the budget
-    is done and at interpreter exit."""
+    """A ``SearchLoop`` progress callback drawing on stderr; the loop closes it at the end."""
 
     def __init__(self, name: str, console: Console | None = None) -> None:
         self._name = name
@@ -51,14 +49,9 @@ class ProgressBar:
             self._progress.start()
             self._task = self._progress.add_task(self._name, total=status.budget, **fields)
         self._progress.update(self._task, completed=status.done, **fields)
-        if status.budget is not None and status.done >= status.budget and not status.running:
-            self.close()
 
     def close(self) -> None:
         if self._task is not None:
             self._progress.refresh()
             self._progress.stop()
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self._progress.stop()
+            self._task = None

@@ -97,6 +97,9 @@ class SearchLoop:
                 self._abandon_running(f"{INTERRUPTED}: the driver stopped ({type(exc).__name__})")
                 raise
             finally:
+                close = getattr(self.on_progress, "close", None)
+                if callable(close):
+                    close()
                 self.experiment.storage.update_experiment(
                     self.experiment.id, attrs={"search_seconds": self.elapsed}
                 )
