@@ -8,12 +8,8 @@
 """
 
 from netsynth.budget import Budget, StoppingRules
-from netsynth.experiment import (
-    Experiment,
-    ExperimentError,
-    create_experiment,
-    load_experiment,
-)
+from netsynth.experiment import Experiment, ExperimentError
+from netsynth.experiment_factory import create_experiment, load_experiment
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.objective import Direction, Objective
 from netsynth.space import (

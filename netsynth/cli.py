@@ -134,7 +134,7 @@ def _run(experiment: Any, args: argparse.Namespace, estimator: Any, options: dic
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from netsynth.experiment import load_experiment
+    from netsynth.experiment_factory import load_experiment
 
     experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
     return _run(experiment, args, None, {})
@@ -149,7 +149,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from netsynth.display.leaderboard import print_leaderboard
-    from netsynth.experiment import load_experiment
+    from netsynth.experiment_factory import load_experiment
 
     experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
     print_leaderboard(experiment, top=args.top, fmt=args.format)

@@ -17,8 +17,6 @@ True
 from __future__ import annotations
 
 import logging
-import secrets
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -27,13 +25,13 @@ from netsynth.estimation.command import CommandEstimator
 from netsynth.estimation.estimator import Estimator
 from netsynth.estimation.function import FunctionEstimator
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
-from netsynth.objective import Direction, Objective
+from netsynth.objective import Objective
 from netsynth.outcome import Outcome, outcome_from_result
 from netsynth.runner.executor import Executor
 from netsynth.runner.history_tally import FinishedFeed
 from netsynth.runner.inline import InlineExecutor
-from netsynth.runner.interrupts import RunInterrupted
-from netsynth.runner.lost_trials import fail_lost_trials, worker_id
+from netsynth.runner.lifecycle import run_lifecycle
+from netsynth.runner.lost_trials import worker_id
 from netsynth.runner.process_pool import ProcessPoolExecutor
 from netsynth.runner.search_loop import ProgressCallback, SearchLoop
 from netsynth.schedulers.registry import make_scheduler
@@ -45,13 +43,10 @@ from netsynth.space.distributions import (
 )
 from netsynth.space.search_space import SearchSpace
 from netsynth.storage.storage import (
-    ExperimentExistsError,
-    ExperimentNotFoundError,
     Storage,
     TrialDraft,
     TrialFinishedError,
 )
-from netsynth.storage.url import open_storage
 from netsynth.strategies.registry import make_strategy
 from netsynth.strategies.strategy import Candidate, Strategy
 from netsynth.trial import Trial
@@ -60,16 +55,6 @@ from netsynth.trial_task import TrialTask
 
 log = logging.getLogger("netsynth")
 
-# Config keys that define what is searched; a re-created experiment must agree on these.
-_IDENTITY_KEYS = ("objective", "space", "strategy", "scheduler")
-_POST_SEARCH = (
-    (ExperimentState.RETRAINING, "retrain"),
-    (ExperimentState.EVALUATING, "evaluate"),
-    (ExperimentState.EXPORTING, "export"),
-)
-_ORDER = list(ExperimentState)
-_STARTABLE = (ExperimentState.CREATED, ExperimentState.STOPPED, ExperimentState.FAILED)
-SEARCH_STATES = (ExperimentState.PREPARING, ExperimentState.SEARCHING)
 
 ObjectiveLike = Callable[[Trial], Any] | Estimator
 
@@ -318,69 +303,13 @@ class Experiment:
             workers,
             executor if isinstance(executor, str) else None,
         )
-        state = self.refresh().state
-        if state is ExperimentState.COMPLETED:
-            log.info("experiment %s is already COMPLETED", self.name)
-            return state
-        fail_lost_trials(self.storage, self.trials(states=[TrialState.RUNNING]))
-        reason = "search finished"
-        try:
-            if state in _STARTABLE:
-                # Guarded, so that of several processes starting together one prepares and
-                # the others join the search.
-                if self.storage.set_experiment_state(
-                    self.id, ExperimentState.PREPARING, expected=[state]
-                ):
-                    work = getattr(estimator, "prepare", None)
-                    if callable(work):
-                        work(self)
-                    self.storage.set_experiment_state(
-                        self.id, ExperimentState.SEARCHING, expected=[ExperimentState.PREPARING]
-                    )
-                state = ExperimentState.SEARCHING
-            if state in SEARCH_STATES:
-                end = SearchLoop(
-                    self,
-                    estimator,
-                    self._executor(executor, workers),
-                    on_progress=self._progress_callback(progress),
-                ).run()
-                if end.by_other:
-                    return end.state
-                if end.state is ExperimentState.FAILED:
-                    self.storage.set_experiment_state(self.id, ExperimentState.FAILED, end.reason)
-                    log.error("experiment %s FAILED: %s", self.name, end.reason)
-                    return ExperimentState.FAILED
-                reason = end.reason
-                if not self.storage.set_experiment_state(
-                    self.id,
-                    ExperimentState.RETRAINING,
-                    expected=list(SEARCH_STATES),
-                ):
-                    return self.refresh().state  # another process took the next step
-                state = ExperimentState.RETRAINING
-            for stage, hook in _POST_SEARCH:
-                if _ORDER.index(state) <= _ORDER.index(stage):
-                    if stage is not state:
-                        self.storage.set_experiment_state(self.id, stage)
-                    work = getattr(estimator, hook, None)
-                    if callable(work):
-                        work(self)
-        except RunInterrupted as exc:
-            self.storage.set_experiment_state(
-                self.id,
-                ExperimentState.STOPPED,
-                f"interrupted by {exc.signal_name}; continue with: netsynth resume {self.name}",
-            )
-            raise
-        except Exception as exc:
-            self.storage.set_experiment_state(
-                self.id, ExperimentState.FAILED, f"{type(exc).__name__}: {exc}"
-            )
-            raise
-        self.storage.set_experiment_state(self.id, ExperimentState.COMPLETED, reason)
-        self.refresh()
-        return ExperimentState.COMPLETED
+        loop = SearchLoop(
+            self,
+            estimator,
+            self._executor(executor, workers),
+            on_progress=self._progress_callback(progress),
+        )
+        return run_lifecycle(self, estimator, loop)
 
     def _estimator(self, objective: ObjectiveLike | None) -> Estimator:
         if objective is None:
@@ -444,105 +373,3 @@ class Experiment:
 
             return ProgressBar(self.name)
         return progress or None
-
-
-def _default_name() -> str:
-    return f"exp-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
-
-
-def build_config(
-    *,
-    metric: str = "value",
-    direction: str | Direction = "minimize",
-    space: SearchSpace | Mapping[str, Mapping[str, Any]] | None = None,
-    strategy: str | Mapping[str, Any] | Strategy = "random",
-    scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
-    seed: int | None = None,
-) -> dict[str, Any]:
-    """The stored description of an experiment; both the Python API and the spec build it."""
-    if space is not None and not isinstance(space, SearchSpace):
-        space = SearchSpace.from_dict(space)
-
-    def described(
-        part: str | Mapping[str, Any] | Strategy | Scheduler,
-    ) -> dict[str, Any]:
-        if isinstance(part, str):
-            return {"name": part}
-        if isinstance(part, Mapping):
-            return dict(part)
-        return part.to_dict()
-
-    return {
-        "objective": Objective(metric, Direction(direction)).to_dict(),
-        "space": space.to_dict() if space is not None else None,
-        "strategy": described(strategy),
-        "scheduler": described(scheduler),
-        "seed": seed if seed is not None else secrets.randbelow(2**31),
-    }
-
-
-def create_experiment(
-    name: str | None = None,
-    *,
-    storage: str | Storage | None = None,
-    direction: str | Direction = "minimize",
-    metric: str = "value",
-    space: SearchSpace | Mapping[str, Mapping[str, Any]] | None = None,
-    strategy: str | Mapping[str, Any] | Strategy = "random",
-    scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
-    seed: int | None = None,
-    load_if_exists: bool = False,
-) -> Experiment:
-    """Create an experiment (in memory unless ``storage`` is a URL such as
-    ``"sqlite:///netsynth.db"``). ``space`` declares the parameters up front; without it the
-    objective defines them as it runs (``trial.suggest_float(...)``). With ``load_if_exists``
-    an experiment of the same name is continued, provided it searches the same thing."""
-    store = open_storage(storage)
-    config = build_config(
-        metric=metric,
-        direction=direction,
-        space=space,
-        strategy=strategy,
-        scheduler=scheduler,
-        seed=seed,
-    )
-    objects = {
-        "strategy": strategy if not isinstance(strategy, (str, Mapping)) else None,
-        "scheduler": scheduler if not isinstance(scheduler, (str, Mapping)) else None,
-    }
-    name = name or _default_name()
-    try:
-        record = store.create_experiment(name, config)
-    except ExperimentExistsError:
-        if not load_if_exists:
-            raise ExperimentError(
-                f"an experiment named {name!r} already exists; pick another name, pass "
-                "load_if_exists=True, or resume it"
-            ) from None
-        record = store.get_experiment(name)
-        _check_same_search(record, config, explicit_seed=seed is not None)
-    return Experiment(store, record, **objects)  # type: ignore[arg-type]
-
-
-def _check_same_search(
-    record: ExperimentRecord, config: dict[str, Any], explicit_seed: bool
-) -> None:
-    keys = _IDENTITY_KEYS + (("seed",) if explicit_seed else ())
-    differ = [key for key in keys if record.config.get(key) != config.get(key)]
-    if differ:
-        raise ExperimentError(
-            f"experiment {record.name!r} exists with a different {', '.join(differ)}; "
-            "use another name, or load it unchanged"
-        )
-
-
-def load_experiment(name: str, *, storage: str | Storage | None = None) -> Experiment:
-    """Open a stored experiment, e.g. to ``run()`` it further or read its trials."""
-    store = open_storage(storage)
-    try:
-        record = store.get_experiment(name)
-    except ExperimentNotFoundError:
-        known = [e.name for e in store.list_experiments()]
-        hint = f"; experiments there: {', '.join(known[-10:])}" if known else ""
-        raise ExperimentNotFoundError(f"no experiment named {name!r}{hint}") from None
-    return Experiment(store, record)

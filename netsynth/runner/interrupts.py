@@ -32,9 +32,11 @@ class InterruptGuard:
         self.pending: str | None = None
         self._raise_now = False
         self._previous: dict[int, Any] = {}
+        self._depth = 0  # re-entrant: handlers are installed by the outermost `with`
 
     def __enter__(self) -> InterruptGuard:
-        if threading.current_thread() is threading.main_thread():
+        self._depth += 1
+        if self._depth == 1 and threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 self._previous[signum] = signal.signal(signum, self._handle)
         return self
@@ -45,9 +47,11 @@ class InterruptGuard:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous.clear()
+        self._depth -= 1
+        if self._depth == 0:
+            for signum, handler in self._previous.items():
+                signal.signal(signum, handler)
+            self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         first = self.pending is None

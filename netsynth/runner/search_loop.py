@@ -77,7 +77,7 @@ class SearchLoop:
         self.on_progress = on_progress
         self.guard = InterruptGuard()
         self.tally = HistoryTally(experiment.objective)
-        self._elapsed_before = float(experiment.record.attrs.get("search_seconds", 0.0))
+        self._elapsed_before = 0.0
         self._started = time.monotonic()
         self._next_state_check = 0.0
 
@@ -86,6 +86,8 @@ class SearchLoop:
         return self._elapsed_before + time.monotonic() - self._started
 
     def run(self) -> SearchEnd:
+        self._elapsed_before = float(self.experiment.record.attrs.get("search_seconds", 0.0))
+        self._started = time.monotonic()
         with self.guard:
             self.executor.start(self.estimator, self, self.guard)
             try:

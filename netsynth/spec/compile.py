@@ -14,7 +14,8 @@ from netsynth.estimation.function import (
     absolute_ref,
     check_ref,
 )
-from netsynth.experiment import Experiment, create_experiment
+from netsynth.experiment import Experiment
+from netsynth.experiment_factory import create_experiment
 from netsynth.schedulers.registry import make_scheduler
 from netsynth.spec.errors import SpecError
 from netsynth.spec.schema import ExperimentSpec

@@ -21,24 +21,19 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Engine,
     Row,
     bindparam,
-    create_engine,
-    event,
     insert,
-    or_,
     select,
     update,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.pool import StaticPool
 
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.space.distributions import ParamValue
-from netsynth.storage import json_codec
-from netsynth.storage.sql_schema import experiments, meta, metadata, reports, trials
+from netsynth.storage import json_codec, sql_statements
+from netsynth.storage.sql_engine import make_engine
+from netsynth.storage.sql_schema import experiments, meta, metadata, trials
 from netsynth.storage.storage import (
     SCHEMA_VERSION,
     DraftFactory,
@@ -50,7 +45,6 @@ from netsynth.storage.storage import (
 )
 from netsynth.trial_record import Report, TrialRecord, TrialState
 
-_SQLITE_SYNC_MODES = {"off", "normal", "full", "extra"}
 _IDS_PER_QUERY = 5000  # below SQLite's limit on bound variables
 
 
@@ -65,60 +59,12 @@ class _ExperimentCache:
     max_id: int = 0
 
 
-def _sqlite_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    query = dict(parsed.query)
-    synchronous = str(query.pop("synchronous", "normal")).lower()
-    if synchronous not in _SQLITE_SYNC_MODES:
-        raise StorageError(
-            f"synchronous={synchronous!r} in the storage URL; allowed: {sorted(_SQLITE_SYNC_MODES)}"
-        )
-    in_memory = parsed.database in (None, "", ":memory:")
-    engine = create_engine(
-        parsed.set(query=query),
-        connect_args={"timeout": 60.0, "check_same_thread": False},
-        # One shared connection, or every thread would see its own empty in-memory database.
-        **({"poolclass": StaticPool} if in_memory else {}),
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        write = connection.get_execution_options().get("netsynth_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine
-
-
-def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    try:
-        return create_engine(url, pool_pre_ping=True)
-    except ModuleNotFoundError as exc:
-        raise StorageError(
-            f"the database driver for {url.split('://', 1)[0]!r} is not installed ({exc}); "
-            "for PostgreSQL run: pip install 'netsynth[postgres]'"
-        ) from exc
-
-
 class SQLStorage:
     """Storage in a SQL database given by a SQLAlchemy URL, e.g. ``sqlite:///netsynth.db``."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._engine = _make_engine(url)
+        self._engine = make_engine(url)
         self._lock = threading.Lock()
         self._caches: dict[int, _ExperimentCache] = {}
         try:
@@ -301,7 +247,7 @@ class SQLStorage:
         with self._write() as conn:
             # Taking the counter locks the experiment row (PostgreSQL) or the database (SQLite),
             # so the limit check and the insert cannot race another process.
-            counters = conn.execute(_TAKE_NUMBER, {"eid": experiment_id}).first()
+            counters = conn.execute(sql_statements.TAKE_NUMBER, {"eid": experiment_id}).first()
             if counters is None:
                 raise ExperimentNotFoundError(f"no experiment with id {experiment_id}")
             taken, active = counters
@@ -311,7 +257,7 @@ class SQLStorage:
             made = draft(number)
             now = time.time()
             trial_id = conn.execute(
-                _INSERT_TRIAL,
+                sql_statements.INSERT_TRIAL,
                 {
                     "experiment_id": experiment_id,
                     "number": number,
@@ -345,7 +291,7 @@ class SQLStorage:
 
     @staticmethod
     def _raise_not_running(conn: Connection, trial_id: int) -> None:
-        row = conn.execute(_TRIAL_STATE, {"tid": trial_id}).first()
+        row = conn.execute(sql_statements.TRIAL_STATE, {"tid": trial_id}).first()
         if row is None:
             raise StorageError(f"no trial with id {trial_id}")
         raise TrialFinishedError(f"trial {row.number} already finished as {row.state}")
@@ -360,7 +306,7 @@ class SQLStorage:
         distributions: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         with self._write() as conn:
-            statement = _COUNT_REPORT
+            statement = sql_statements.COUNT_REPORT
             values: dict[str, Any] = {"tid": trial_id}
             if params is not None:
                 statement = statement.values(params=bindparam("params"))
@@ -374,7 +320,7 @@ class SQLStorage:
             if done.rowcount != 1:
                 self._raise_not_running(conn, trial_id)
             conn.execute(
-                _INSERT_REPORT,
+                sql_statements.INSERT_REPORT,
                 {
                     "trial_id": trial_id,
                     "step": int(step),
@@ -405,24 +351,24 @@ class SQLStorage:
             "reason": reason,
             "finished_at": time.time(),
         }
-        statement = _FINISH
+        statement = sql_statements.FINISH
         if params is not None and distributions is not None:
-            statement = _FINISH_WITH_PARAMS
+            statement = sql_statements.FINISH_WITH_PARAMS
             values["params"] = json_codec.dumps(dict(params))
             values["distributions"] = json_codec.dumps(
                 {k: dict(v) for k, v in distributions.items()}
             )
         elif params is not None:
-            statement = _FINISH.values(params=bindparam("params"))
+            statement = sql_statements.FINISH.values(params=bindparam("params"))
             values["params"] = json_codec.dumps(dict(params))
         elif distributions is not None:
-            statement = _FINISH.values(distributions=bindparam("distributions"))
+            statement = sql_statements.FINISH.values(distributions=bindparam("distributions"))
             values["distributions"] = json_codec.dumps(
                 {k: dict(v) for k, v in distributions.items()}
             )
         with self._write() as conn:
             if attrs:
-                row = conn.execute(_TRIAL_ATTRS, {"tid": trial_id}).first()
+                row = conn.execute(sql_statements.TRIAL_ATTRS, {"tid": trial_id}).first()
                 merged = {**(json_codec.loads(row.attrs) if row else {}), **attrs}
                 values["attrs"] = json_codec.dumps(merged)
                 statement = statement.values(attrs=bindparam("attrs"))
@@ -430,7 +376,7 @@ class SQLStorage:
             if done.rowcount != 1:
                 self._raise_not_running(conn, trial_id)
             if state is TrialState.FAILED:
-                conn.execute(_RELEASE_ACTIVE, {"tid": trial_id})
+                conn.execute(sql_statements.RELEASE_ACTIVE, {"tid": trial_id})
 
     @staticmethod
     def _trial_record(row: Row[Any], reports_: Sequence[Report]) -> TrialRecord:
@@ -465,13 +411,13 @@ class SQLStorage:
                 "ids": sorted(cache.unfinished),
             }
         with self._read() as conn:
-            rows = conn.execute(_CHANGED_TRIALS, bounds).all()
+            rows = conn.execute(sql_statements.CHANGED_TRIALS, bounds).all()
             with_reports = [row.id for row in rows if row.report_count]
             report_rows = [
                 report
                 for start in range(0, len(with_reports), _IDS_PER_QUERY)
                 for report in conn.execute(
-                    _REPORTS_OF, {"ids": with_reports[start : start + _IDS_PER_QUERY]}
+                    sql_statements.REPORTS_OF, {"ids": with_reports[start : start + _IDS_PER_QUERY]}
                 )
             ]
         if not rows and not cache.records:
@@ -498,62 +444,5 @@ class SQLStorage:
             row = conn.execute(select(trials).where(trials.c.id == trial_id)).first()
             if row is None:
                 raise StorageError(f"no trial with id {trial_id}")
-            report_rows = conn.execute(_REPORTS_OF, {"ids": [trial_id]}).all()
+            report_rows = conn.execute(sql_statements.REPORTS_OF, {"ids": [trial_id]}).all()
         return self._trial_record(row, [Report(s, json_codec.loads(m)) for _, s, m in report_rows])
-
-
-# Hot-path statements, built once: constructing a statement costs more than running it.
-_RUNNING = TrialState.RUNNING.value
-_TAKE_NUMBER = (
-    update(experiments)
-    .where(experiments.c.id == bindparam("eid"))
-    .values(
-        trial_counter=experiments.c.trial_counter + 1,
-        active_trials=experiments.c.active_trials + 1,
-    )
-    .returning(experiments.c.trial_counter, experiments.c.active_trials)
-)
-_INSERT_TRIAL = insert(trials).returning(trials.c.id)
-_TRIAL_STATE = select(trials.c.state, trials.c.number).where(trials.c.id == bindparam("tid"))
-_TRIAL_ATTRS = select(trials.c.attrs).where(trials.c.id == bindparam("tid"))
-_RUNNING_TRIAL = (trials.c.id == bindparam("tid")) & (trials.c.state == _RUNNING)
-_COUNT_REPORT = update(trials).where(_RUNNING_TRIAL).values(report_count=trials.c.report_count + 1)
-_INSERT_REPORT = insert(reports)
-_FINISH = (
-    update(trials)
-    .where(_RUNNING_TRIAL)
-    .values(
-        state=bindparam("state"),
-        value=bindparam("value"),
-        metrics=bindparam("metrics"),
-        reason=bindparam("reason"),
-        finished_at=bindparam("finished_at"),
-    )
-)
-_FINISH_WITH_PARAMS = _FINISH.values(
-    params=bindparam("params"), distributions=bindparam("distributions")
-)
-_RELEASE_ACTIVE = (
-    update(experiments)
-    .where(
-        experiments.c.id
-        == select(trials.c.experiment_id).where(trials.c.id == bindparam("tid")).scalar_subquery()
-    )
-    .values(active_trials=experiments.c.active_trials - 1)
-)
-_CHANGED_TRIALS = (
-    select(trials)
-    .where(
-        trials.c.experiment_id == bindparam("eid"),
-        or_(
-            trials.c.id > bindparam("max_id"),
-            trials.c.id.in_(bindparam("ids", expanding=True)),
-        ),
-    )
-    .order_by(trials.c.id)
-)
-_REPORTS_OF = (
-    select(reports.c.trial_id, reports.c.step, reports.c.metrics)
-    .where(reports.c.trial_id.in_(bindparam("ids", expanding=True)))
-    .order_by(reports.c.id)
-)

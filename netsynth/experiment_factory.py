@@ -1,0 +1,126 @@
+"""Create or load experiments; the Python API and the spec both come through here."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from netsynth.experiment import Experiment, ExperimentError
+from netsynth.experiment_record import ExperimentRecord
+from netsynth.objective import Direction, Objective
+from netsynth.schedulers.scheduler import Scheduler
+from netsynth.space.search_space import SearchSpace
+from netsynth.storage.storage import (
+    ExperimentExistsError,
+    ExperimentNotFoundError,
+    Storage,
+)
+from netsynth.storage.url import open_storage
+from netsynth.strategies.strategy import Strategy
+
+# Config keys that define what is searched; a re-created experiment must agree on these.
+_IDENTITY_KEYS = ("objective", "space", "strategy", "scheduler")
+
+
+def _default_name() -> str:
+    return f"exp-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def build_config(
+    *,
+    metric: str = "value",
+    direction: str | Direction = "minimize",
+    space: SearchSpace | Mapping[str, Mapping[str, Any]] | None = None,
+    strategy: str | Mapping[str, Any] | Strategy = "random",
+    scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """The stored description of an experiment; both the Python API and the spec build it."""
+    if space is not None and not isinstance(space, SearchSpace):
+        space = SearchSpace.from_dict(space)
+
+    def described(
+        part: str | Mapping[str, Any] | Strategy | Scheduler,
+    ) -> dict[str, Any]:
+        if isinstance(part, str):
+            return {"name": part}
+        if isinstance(part, Mapping):
+            return dict(part)
+        return part.to_dict()
+
+    return {
+        "objective": Objective(metric, Direction(direction)).to_dict(),
+        "space": space.to_dict() if space is not None else None,
+        "strategy": described(strategy),
+        "scheduler": described(scheduler),
+        "seed": seed if seed is not None else secrets.randbelow(2**31),
+    }
+
+
+def create_experiment(
+    name: str | None = None,
+    *,
+    storage: str | Storage | None = None,
+    direction: str | Direction = "minimize",
+    metric: str = "value",
+    space: SearchSpace | Mapping[str, Mapping[str, Any]] | None = None,
+    strategy: str | Mapping[str, Any] | Strategy = "random",
+    scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
+    seed: int | None = None,
+    load_if_exists: bool = False,
+) -> Experiment:
+    """Create an experiment (in memory unless ``storage`` is a URL such as
+    ``"sqlite:///netsynth.db"``). ``space`` declares the parameters up front; without it the
+    objective defines them as it runs (``trial.suggest_float(...)``). With ``load_if_exists``
+    an experiment of the same name is continued, provided it searches the same thing."""
+    store = open_storage(storage)
+    config = build_config(
+        metric=metric,
+        direction=direction,
+        space=space,
+        strategy=strategy,
+        scheduler=scheduler,
+        seed=seed,
+    )
+    objects = {
+        "strategy": strategy if not isinstance(strategy, (str, Mapping)) else None,
+        "scheduler": scheduler if not isinstance(scheduler, (str, Mapping)) else None,
+    }
+    name = name or _default_name()
+    try:
+        record = store.create_experiment(name, config)
+    except ExperimentExistsError:
+        if not load_if_exists:
+            raise ExperimentError(
+                f"an experiment named {name!r} already exists; pick another name, pass "
+                "load_if_exists=True, or resume it"
+            ) from None
+        record = store.get_experiment(name)
+        _check_same_search(record, config, explicit_seed=seed is not None)
+    return Experiment(store, record, **objects)  # type: ignore[arg-type]
+
+
+def _check_same_search(
+    record: ExperimentRecord, config: dict[str, Any], explicit_seed: bool
+) -> None:
+    keys = _IDENTITY_KEYS + (("seed",) if explicit_seed else ())
+    differ = [key for key in keys if record.config.get(key) != config.get(key)]
+    if differ:
+        raise ExperimentError(
+            f"experiment {record.name!r} exists with a different {', '.join(differ)}; "
+            "use another name, or load it unchanged"
+        )
+
+
+def load_experiment(name: str, *, storage: str | Storage | None = None) -> Experiment:
+    """Open a stored experiment, e.g. to ``run()`` it further or read its trials."""
+    store = open_storage(storage)
+    try:
+        record = store.get_experiment(name)
+    except ExperimentNotFoundError:
+        known = [e.name for e in store.list_experiments()]
+        hint = f"; experiments there: {', '.join(known[-10:])}" if known else ""
+        raise ExperimentNotFoundError(f"no experiment named {name!r}{hint}") from None
+    return Experiment(store, record)

@@ -1,0 +1,110 @@
+"""The experiment lifecycle (NeuNetS): every state is stored, and a run continues from
+whichever state the experiment was left in.
+
+    CREATED → PREPARING → SEARCHING → RETRAINING → EVALUATING → EXPORTING → COMPLETED
+                                                             (or FAILED / STOPPED)
+
+PREPARING and the states after SEARCHING call the estimator's hooks of the same purpose
+(``prepare``, ``retrain``, ``evaluate``, ``export``) when it has them; for plain HPO they
+pass straight through. Transitions that several processes may race for are guarded, so one
+process prepares and one finishes, while all of them search.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from netsynth.estimation.estimator import Estimator
+from netsynth.experiment_record import ExperimentState
+from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
+from netsynth.runner.lost_trials import fail_lost_trials
+from netsynth.runner.search_loop import SearchLoop
+from netsynth.trial_record import TrialState
+
+if TYPE_CHECKING:
+    from netsynth.experiment import Experiment
+
+log = logging.getLogger("netsynth")
+
+_POST_SEARCH = (
+    (ExperimentState.RETRAINING, "retrain"),
+    (ExperimentState.EVALUATING, "evaluate"),
+    (ExperimentState.EXPORTING, "export"),
+)
+_ORDER = list(ExperimentState)
+_STARTABLE = (ExperimentState.CREATED, ExperimentState.STOPPED, ExperimentState.FAILED)
+SEARCH_STATES = (ExperimentState.PREPARING, ExperimentState.SEARCHING)
+
+
+def _call_hook(
+    estimator: Estimator, hook: str, experiment: Experiment, guard: InterruptGuard
+) -> None:
+    work = getattr(estimator, hook, None)
+    if callable(work):
+        with guard.interruptible():
+            work(experiment)
+
+
+def run_lifecycle(
+    experiment: Experiment, estimator: Estimator, loop: SearchLoop
+) -> ExperimentState:
+    """Take the experiment from its stored state to a final one; returns the state reached."""
+    state = experiment.refresh().state
+    if state is ExperimentState.COMPLETED:
+        log.info("experiment %s is already COMPLETED", experiment.name)
+        return state
+    fail_lost_trials(experiment.storage, experiment.trials(states=[TrialState.RUNNING]))
+    with loop.guard:  # Ctrl-C anywhere in the lifecycle stops it cleanly
+        return _advance(experiment, estimator, loop, state)
+
+
+def _advance(
+    experiment: Experiment, estimator: Estimator, loop: SearchLoop, state: ExperimentState
+) -> ExperimentState:
+    storage, eid, guard = experiment.storage, experiment.id, loop.guard
+    reason = "search finished"
+    try:
+        if state in _STARTABLE:
+            # Guarded, so that of several processes starting together one prepares and
+            # the others join the search.
+            if storage.set_experiment_state(eid, ExperimentState.PREPARING, expected=[state]):
+                _call_hook(estimator, "prepare", experiment, guard)
+                storage.set_experiment_state(
+                    eid, ExperimentState.SEARCHING, expected=[ExperimentState.PREPARING]
+                )
+            state = ExperimentState.SEARCHING
+        if state in SEARCH_STATES:
+            end = loop.run()
+            if end.by_other:
+                return end.state
+            if end.state is ExperimentState.FAILED:
+                storage.set_experiment_state(eid, ExperimentState.FAILED, end.reason)
+                log.error("experiment %s FAILED: %s", experiment.name, end.reason)
+                return ExperimentState.FAILED
+            reason = end.reason
+            if not storage.set_experiment_state(
+                eid,
+                ExperimentState.RETRAINING,
+                expected=list(SEARCH_STATES),
+            ):
+                return experiment.refresh().state  # another process took the next step
+            state = ExperimentState.RETRAINING
+        for stage, hook in _POST_SEARCH:
+            if _ORDER.index(state) <= _ORDER.index(stage):
+                if stage is not state:
+                    storage.set_experiment_state(eid, stage)
+                _call_hook(estimator, hook, experiment, guard)
+    except RunInterrupted as exc:
+        storage.set_experiment_state(
+            eid,
+            ExperimentState.STOPPED,
+            f"interrupted by {exc.signal_name}; continue with: netsynth resume {experiment.name}",
+        )
+        raise
+    except Exception as exc:
+        storage.set_experiment_state(eid, ExperimentState.FAILED, f"{type(exc).__name__}: {exc}")
+        raise
+    storage.set_experiment_state(eid, ExperimentState.COMPLETED, reason)
+    experiment.refresh()
+    return ExperimentState.COMPLETED

@@ -1,0 +1,62 @@
+"""SQLAlchemy engines for the SQL storage: SQLite tuned for several processes, PostgreSQL
+through psycopg 3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import StaticPool
+
+from netsynth.storage.storage import StorageError
+
+_SQLITE_SYNC_MODES = {"off", "normal", "full", "extra"}
+
+
+def _sqlite_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    query = dict(parsed.query)
+    synchronous = str(query.pop("synchronous", "normal")).lower()
+    if synchronous not in _SQLITE_SYNC_MODES:
+        raise StorageError(
+            f"synchronous={synchronous!r} in the storage URL; allowed: {sorted(_SQLITE_SYNC_MODES)}"
+        )
+    in_memory = parsed.database in (None, "", ":memory:")
+    engine = create_engine(
+        parsed.set(query=query),
+        connect_args={"timeout": 60.0, "check_same_thread": False},
+        # One shared connection, or every thread would see its own empty in-memory database.
+        **({"poolclass": StaticPool} if in_memory else {}),
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get("netsynth_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:
+        raise StorageError(
+            f"the database driver for {url.split('://', 1)[0]!r} is not installed ({exc}); "
+            "for PostgreSQL run: pip install 'netsynth[postgres]'"
+        ) from exc
