@@ -4,6 +4,7 @@
     netsynth resume NAME         continue a stopped or interrupted experiment
     netsynth ls                  list the experiments in a storage
     netsynth show NAME           leaderboard of one experiment (table, json or csv)
+    netsynth export NAME --out D write an experiment's model (weights, genotype, ONNX, loader)
     netsynth validate SPEC       check a spec without running it
 
 Exit codes: 0 done, 1 the experiment failed, 2 bad input, 128+N stopped by signal N.
@@ -69,10 +70,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     check_spec(spec, args.spec, Path(args.spec).parent)
-    kinds = ", ".join(f"{p.name}:{p.type}" for p in spec.parameters) or "defined by the objective"
-    print(
-        f"{args.spec}: OK — {spec.objective.direction} {spec.objective.metric}; parameters: {kinds}"
-    )
+    objective = spec.resolved_objective
+    if spec.space is not None and spec.data is not None:
+        what = f"{spec.space.type} space on {spec.data.dataset}"
+    else:
+        what = "parameters: " + (
+            ", ".join(f"{p.name}:{p.type}" for p in spec.parameters) or "defined by the objective"
+        )
+    print(f"{args.spec}: OK — {objective.direction} {objective.metric}; {what}")
     return EXIT_OK
 
 
@@ -138,6 +143,16 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
     experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
     return _run(experiment, args, None, {})
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from netsynth.estimation.final_models import export_experiment
+    from netsynth.experiment_factory import load_experiment
+
+    experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
+    folder = export_experiment(experiment, Path(args.out), trial=args.trial)
+    print(f"exported to {folder}")
+    return EXIT_OK
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
@@ -209,6 +224,15 @@ def _parser() -> argparse.ArgumentParser:
     output_options(show, 20)
     show.set_defaults(handler=cmd_show)
 
+    export = commands.add_parser("export", help="export an experiment's model")
+    export.add_argument("name")
+    export.add_argument("--out", required=True, help="folder to write the model to")
+    export.add_argument(
+        "--trial", type=int, help="export this trial (retrained from scratch if needed)"
+    )
+    storage_option(export)
+    export.set_defaults(handler=cmd_export)
+
     validate = commands.add_parser("validate", help="check a spec without running it")
     validate.add_argument("spec")
     validate.set_defaults(handler=cmd_validate)
@@ -218,6 +242,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(args.verbose)
+    from netsynth.data.dataset import DataError
     from netsynth.estimation.function import ObjectiveRefError
     from netsynth.experiment import ExperimentError
     from netsynth.spec.errors import SpecError
@@ -226,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         return code
-    except (SpecError, UsageError, ExperimentError, ObjectiveRefError) as exc:
+    except (SpecError, UsageError, ExperimentError, ObjectiveRefError, DataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ExperimentNotFoundError as exc:

@@ -71,6 +71,10 @@ def estimator_from_config(data: Mapping[str, Any] | None) -> Estimator | None:
         return FunctionEstimator(ref=data["ref"])
     if data.get("type") == "command":
         return CommandEstimator(data["command"], cwd=data.get("cwd"))
+    if data.get("type") == "train":
+        from netsynth.estimation.training import TrainingEstimator  # torch only when needed
+
+        return TrainingEstimator.from_dict(dict(data))
     raise ExperimentError(f"unknown estimator type {data.get('type')!r} in the stored config")
 
 

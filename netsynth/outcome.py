@@ -6,7 +6,7 @@ import math
 import numbers
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from netsynth.estimation.estimator import Estimator
@@ -49,6 +49,15 @@ def outcome_from_result(result: Any, trial: Trial) -> Outcome:
     """Turn an objective's return value into an Outcome. A number (or a dict holding the
     objective's metric) completes the trial, or prunes it if it was told to stop; NaN, None
     and anything else fail it with a reason that says what was expected."""
+    return _with_attrs(_outcome_from_result(result, trial), trial)
+
+
+def _with_attrs(outcome: Outcome, trial: Trial) -> Outcome:
+    """Attach what the objective kept with ``trial.set_attr``."""
+    return replace(outcome, attrs={**trial.attrs, **outcome.attrs}) if trial.attrs else outcome
+
+
+def _outcome_from_result(result: Any, trial: Trial) -> Outcome:
     metric = trial.task.metric
     params, distributions = trial.params, trial.distributions
     expected = f"return a number, or a dict of numbers that includes {metric!r}"
@@ -103,13 +112,16 @@ def evaluate(estimator: Estimator, trial: Trial) -> Outcome:
         result = estimator.estimate(trial)
     except TrialPruned:
         value = trial.last_value()
-        return Outcome(
-            TrialState.PRUNED,
-            value,
-            dict(trial.last_metrics),
-            trial.params,
-            trial.distributions,
-            reason="pruned by the objective",
+        return _with_attrs(
+            Outcome(
+                TrialState.PRUNED,
+                value,
+                dict(trial.last_metrics),
+                trial.params,
+                trial.distributions,
+                reason="pruned by the objective",
+            ),
+            trial,
         )
     except Exception as exc:  # noqa: BLE001 - any error of the objective fails only its trial
         return Outcome(
@@ -117,6 +129,6 @@ def evaluate(estimator: Estimator, trial: Trial) -> Outcome:
             params=trial.params,
             distributions=trial.distributions,
             reason=f"{type(exc).__name__}: {exc}",
-            attrs={"traceback": traceback.format_exc(limit=20)},
+            attrs={**trial.attrs, "traceback": traceback.format_exc(limit=20)},
         )
     return outcome_from_result(result, trial)

@@ -67,6 +67,7 @@ class Trial:
         self._unsent = False  # params changed since the last report
         self._stop = False
         self.last_metrics: dict[str, float] = {}
+        self.attrs: dict[str, Any] = {}  # stored with the trial when it finishes
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -91,6 +92,10 @@ class Trial:
     @property
     def task(self) -> TrialTask:
         return self._task
+
+    def set_attr(self, key: str, value: Any) -> None:
+        """Keep ``value`` (JSON-able) with the trial record, e.g. its genotype or provenance."""
+        self.attrs[key] = value
 
     # -- define-by-run -----------------------------------------------------------------------
 

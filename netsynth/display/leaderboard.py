@@ -39,18 +39,111 @@ def leaderboard_rows(
 ) -> list[dict[str, Any]]:
     rows = []
     for rank, trial in enumerate(ranked(trials, objective)[:top], start=1):
-        rows.append(
-            {
-                "rank": rank,
-                "trial": trial.number,
-                "state": trial.state.value,
-                objective.metric: trial.value,
-                "params": dict(trial.params),
-                "duration_s": None if trial.duration is None else round(trial.duration, 4),
-                "reason": trial.reason,
-            }
-        )
+        row: dict[str, Any] = {
+            "rank": rank,
+            "trial": trial.number,
+            "state": trial.state.value,
+            objective.metric: trial.value,
+            "params": dict(trial.params),
+            "duration_s": None if trial.duration is None else round(trial.duration, 4),
+            "reason": trial.reason,
+        }
+        if "architecture" in trial.attrs:  # a trained architecture: what it is and its size
+            row["architecture"] = trial.attrs["architecture"]
+            row["training"] = trial.attrs.get("training", {})
+            row["metrics"] = {k: v for k, v in trial.metrics.items() if k != objective.metric}
+        rows.append(row)
     return rows
+
+
+def _size(value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return ""
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.3g}{unit}"
+    return f"{value:g}"
+
+
+_TRAINING_SHORT = (
+    ("optimizer", ""),
+    ("lr", "lr="),
+    ("batch_size", "bs="),
+    ("weight_decay", "wd="),
+    ("epochs", "ep="),
+    ("augment", "aug="),
+)
+
+
+def _training_summary(training: dict[str, Any]) -> str:
+    def short(value: Any) -> str:
+        return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+    return " ".join(
+        f"{prefix}{short(training[key])}" for key, prefix in _TRAINING_SHORT if key in training
+    )
+
+
+def architecture_table(
+    rows: list[dict[str, Any]], objective: Objective, title: str | None = None
+) -> Any:
+    from rich.table import Table
+
+    result = Table(title=title, header_style="bold")
+    for column, justify in (
+        ("#", "right"),
+        ("trial", "right"),
+        ("state", "left"),
+        (objective.metric, "right"),
+        ("architecture", "left"),
+        ("params", "right"),
+        ("FLOPs", "right"),
+        ("training", "left"),
+        ("time (s)", "right"),
+        ("note", "left"),
+    ):
+        result.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        metrics = row.get("metrics", {})
+        result.add_row(
+            str(row["rank"]),
+            str(row["trial"]),
+            row["state"],
+            _cell(row[objective.metric]),
+            row.get("architecture", ""),
+            _size(metrics.get("params")),
+            _size(metrics.get("flops")),
+            _training_summary(row.get("training", {})),
+            _cell(row["duration_s"]),
+            row["reason"] or "",
+            style="green" if row["rank"] == 1 and row["state"] == "COMPLETE" else None,
+        )
+    return result
+
+
+def final_table(experiment: Experiment) -> Any:
+    """The retrained candidates: test accuracy, size, and which one was exported."""
+    from rich.table import Table
+
+    attrs = experiment.record.attrs
+    winner = attrs.get("winner")
+    export = attrs.get("export", {})
+    caption = f"exported to {export['folder']}" if export.get("folder") else None
+    result = Table(title="retrained on train+val, tested", caption=caption, header_style="bold")
+    for column in ("trial", "search val_acc", "test_acc", "architecture", "params", "epochs"):
+        result.add_column(column, overflow="fold")
+    for entry in attrs.get("final", []):
+        mark = " *" if entry["trial"] == winner else ""
+        result.add_row(
+            f"{entry['trial']}{mark}",
+            _cell(entry.get("val_acc")),
+            _cell(entry.get("test_acc")),
+            entry["architecture"],
+            _size(entry.get("params")),
+            str(entry.get("epochs", "")),
+            style="green" if mark else None,
+        )
+    return result
 
 
 def _cell(value: Any) -> str:
@@ -79,6 +172,8 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
 
 
 def table(rows: list[dict[str, Any]], objective: Objective, title: str | None = None) -> Any:
+    if any("architecture" in row for row in rows):
+        return architecture_table(rows, objective, title)
     from rich.table import Table
 
     param_names = sorted({name for row in rows for name in row["params"]})
@@ -129,8 +224,10 @@ def print_leaderboard(experiment: Experiment, top: int | None = 10, fmt: str = "
     output = render(experiment, fmt, top)
     if isinstance(output, str):
         print(output, end="" if output.endswith("\n") else "\n")
-    else:
-        console().print(output)
+        return
+    console().print(output)
+    if experiment.record.attrs.get("final"):
+        console().print(final_table(experiment))
 
 
 def console() -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import signal
 import subprocess
 import sys
@@ -72,12 +73,21 @@ class ProcessPoolExecutor:
             [sys.executable, "-m", "netsynth.runner.worker", str(child.fileno())],
             pass_fds=(child.fileno(),),
             start_new_session=True,  # Ctrl-C in the terminal reaches the driver only
+            env=self._worker_env(),
         )
         child.close()
         parent.send(("init", list(sys.path), self._payload))
         worker = _Worker(process, parent)
         self._workers.append(worker)
         return worker
+
+    def _worker_env(self) -> dict[str, str]:
+        # Share the cores: N workers each get cores / N threads unless the user chose.
+        threads = str(max(1, (os.cpu_count() or 1) // self.capacity))
+        env = dict(os.environ)
+        for name in ("NETSYNTH_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(name, threads)
+        return env
 
     def submit(self, task: TrialTask) -> None:
         worker = next((w for w in self._workers if w.task is None), None) or self._spawn()

@@ -44,18 +44,56 @@ def _component(spec: ExperimentSpec, source: str) -> tuple[dict[str, Any], dict[
     return strategy, scheduler
 
 
+def _dataset_source(dataset: str, base_dir: Path) -> str:
+    """Built-in names stay as they are; paths become absolute (relative to the spec)."""
+    from netsynth.data.registry import BUILTIN
+
+    if dataset in BUILTIN:
+        return dataset
+    path = Path(dataset).expanduser()
+    return str(path if path.is_absolute() else (base_dir / path).resolve())
+
+
 def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
+    if spec.space is not None:
+        from netsynth.estimation.training import DataConfig, FinalConfig, TrainingEstimator
+        from netsynth.space.chain_space import ChainSpace
+
+        assert spec.data is not None
+        final = spec.final
+        return TrainingEstimator(
+            ChainSpace(spec.space),
+            DataConfig(
+                dataset=_dataset_source(spec.data.dataset, base_dir),
+                options=dict(spec.data.options),
+                val_fraction=spec.data.val_fraction,
+                test_fraction=spec.data.test_fraction,
+                seed=spec.data.seed,
+            ),
+            FinalConfig(final.top_k, final.epochs, final.export_dir),
+            device=spec.execution.device,
+            threads=spec.execution.threads,
+        )
+    assert spec.trial is not None
     if spec.trial.function is not None:
         return FunctionEstimator.from_ref(spec.trial.function, base_dir)
     assert spec.trial.command is not None
     return CommandEstimator(spec.trial.command, cwd=str(base_dir.resolve()))
 
 
+def _search_space(spec: ExperimentSpec) -> Any:
+    if spec.space is not None:
+        from netsynth.space.chain_space import ChainSpace
+
+        return ChainSpace(spec.space).flat()
+    return spec.search_space()
+
+
 def check_spec(spec: ExperimentSpec, source: str, base_dir: Path) -> None:
     """Every check short of running: components exist and accept their settings, the objective
     function can be found (without importing user code)."""
     _component(spec, source)
-    if spec.trial.function is not None:
+    if spec.trial is not None and spec.trial.function is not None:
         try:
             check_ref(absolute_ref(spec.trial.function, base_dir))
         except ObjectiveRefError as exc:
@@ -73,12 +111,14 @@ def compile_spec(
     """Create (or join, if it exists with the same search) the experiment a spec describes."""
     check_spec(spec, source, base_dir)
     strategy, scheduler = _component(spec, source)
+    objective = spec.resolved_objective
+    estimator = _estimator(spec, base_dir)  # before the experiment: a bad spec creates nothing
     experiment = create_experiment(
         name or spec.name or Path(source).stem,
         storage=storage or spec.storage or DEFAULT_STORAGE_URL,
-        direction=spec.objective.direction,
-        metric=spec.objective.metric,
-        space=spec.search_space(),
+        direction=objective.direction,
+        metric=objective.metric,
+        space=_search_space(spec),
         strategy=strategy,
         scheduler=scheduler,
         seed=spec.seed,
@@ -95,4 +135,4 @@ def compile_spec(
         "workers": spec.execution.workers,
         "executor": spec.execution.executor,
     }
-    return CompiledSpec(experiment, _estimator(spec, base_dir), run_options)
+    return CompiledSpec(experiment, estimator, run_options)

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
+from netsynth.space.chain_space import ChainSpaceConfig
 from netsynth.space.distributions import (
     CategoricalDistribution,
     ChoiceValue,
@@ -31,6 +32,7 @@ from netsynth.space.distributions import (
     IntDistribution,
 )
 from netsynth.space.search_space import Condition, SearchSpace
+from netsynth.strict_model import Strict
 
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
 
@@ -70,24 +72,6 @@ def _check_placeholders(command: list[str], names: set[str]) -> None:
                     f"${{{used}}} is not a parameter; parameters: "
                     f"{', '.join(sorted(names)) or '(none)'}",
                 )
-
-
-class Strict(BaseModel):
-    """Unknown keys are errors that list the allowed ones."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            allowed = {f.alias or name for name, f in cls.model_fields.items()}
-            unknown = [key for key in data if key not in allowed]
-            if unknown:
-                raise ValueError(
-                    f"unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
-                )
-        return data
 
 
 class ConditionSpec(Strict):
@@ -201,6 +185,10 @@ class StoppingSpec(Strict):
 class ExecutionSpec(Strict):
     workers: int = Field(default=1, ge=1, le=1024)
     executor: Literal["inline", "process"] | None = None
+    device: str = "auto"  # trained architectures: auto (CUDA when present), cpu, cuda, cuda:1...
+    threads: int | None = Field(
+        default=None, ge=1
+    )  # CPU threads per trial (default: cores / workers)
 
     @model_validator(mode="after")
     def _inline_is_serial(self) -> ExecutionSpec:
@@ -209,18 +197,65 @@ class ExecutionSpec(Strict):
         return self
 
 
+class DataSpec(Strict):
+    """The dataset an architecture search trains on: a built-in name (``mnist1d``,
+    ``digits``) or a path (relative to the spec) to an .npz / .csv file or image folder."""
+
+    dataset: str = Field(min_length=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+    val_fraction: float = Field(default=0.2, gt=0, lt=1)
+    test_fraction: float = Field(default=0.2, gt=0, lt=1)
+    seed: int = 0
+
+
+class FinalSpec(Strict):
+    """After the search: retrain the top_k best from scratch on train+validation (epochs:
+    null keeps each candidate's own), test them, export the winner to export_dir."""
+
+    top_k: int = Field(default=3, ge=1)
+    epochs: int | None = Field(default=None, ge=1)
+    export_dir: str | None = None
+
+
 class ExperimentSpec(Strict):
     name: Name | None = None
     storage: str | None = None
     seed: int | None = None
-    objective: ObjectiveSpec
-    trial: TrialSpec
+    objective: ObjectiveSpec | None = None  # default for architecture search: val_acc, maximize
+    trial: TrialSpec | None = None
     parameters: list[Parameter] = Field(default_factory=list)
+    space: ChainSpaceConfig | None = None
+    data: DataSpec | None = None
+    final: FinalSpec = FinalSpec()
     algorithm: ComponentSpec = ComponentSpec(name="random")
     scheduler: ComponentSpec = ComponentSpec(name="fifo")
     budget: BudgetSpec
     stopping: StoppingSpec = StoppingSpec()
     execution: ExecutionSpec = ExecutionSpec()
+
+    @model_validator(mode="after")
+    def _one_kind_of_experiment(self) -> ExperimentSpec:
+        if self.space is not None:
+            if self.data is None:
+                raise FieldError("data", "an architecture search needs data: {dataset: ...}")
+            if self.trial is not None or self.parameters:
+                raise FieldError(
+                    "space",
+                    "an architecture search trains its candidates itself: leave out 'trial' "
+                    "and 'parameters' (training hyperparameters go under space.training)",
+                )
+        else:
+            if self.trial is None:
+                raise FieldError("trial", "required: a function or command (or use space + data)")
+            if self.objective is None:
+                raise FieldError("objective", "required field is missing")
+            if self.data is not None:
+                raise FieldError("data", "data is only used with an architecture 'space'")
+        return self
+
+    @property
+    def resolved_objective(self) -> ObjectiveSpec:
+        return self.objective or ObjectiveSpec(metric="val_acc", direction="maximize")
 
     @model_validator(mode="after")
     def _parameters_fit_together(self) -> ExperimentSpec:
@@ -243,7 +278,7 @@ class ExperimentSpec(Strict):
                     )
                 except ValueError as exc:
                     raise FieldError(where, str(exc)) from None
-        if self.trial.command is not None:
+        if self.trial is not None and self.trial.command is not None:
             _check_placeholders(self.trial.command, set(seen))
         return self
 

@@ -1,0 +1,254 @@
+"""The NeuNetS stages around the search, for trained architectures.
+
+PREPARING   load and validate the data; build and step one sampled candidate on one batch.
+RETRAINING  the top-k distinct candidates (by validation accuracy) trained from scratch at
+            full fidelity on train+validation; weights saved as they finish.
+EVALUATING  test accuracy of each retrained model on the held-out test split.
+EXPORTING   the winner — the best candidate by *validation* accuracy, so that the test set
+            never chooses — written and checked by ``netsynth.export``.
+
+Everything each stage produces is stored in the experiment's attrs ("data", "final",
+"winner", "export"), and each stage skips work already recorded, so a resumed experiment
+picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+
+from netsynth.estimation.train_loop import evaluate
+from netsynth.estimation.training_config import TrainingConfig
+from netsynth.export import export_model
+from netsynth.nn import build, count_flops, count_params
+from netsynth.space.chain_genotype import ChainGenotype
+from netsynth.trial_record import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from netsynth.estimation.training import TrainingEstimator
+    from netsynth.experiment import Experiment
+
+log = logging.getLogger("netsynth")
+
+
+def _store(experiment: Experiment, **attrs: Any) -> None:
+    experiment.storage.update_experiment(experiment.id, attrs=attrs)
+    experiment.refresh()
+
+
+def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
+    splits = estimator.splits()
+    _store(
+        experiment,
+        data={
+            "dataset": estimator.data.dataset,
+            "kind": splits.kind,
+            "input_shape": list(splits.input_shape),
+            "num_classes": splits.num_classes,
+            "sizes": {
+                "train": len(splits.train.y),
+                "val": len(splits.val.y),
+                "test": len(splits.test.y),
+            },
+            "class_names": list(splits.class_names) if splits.class_names else None,
+        },
+    )
+    params = (
+        experiment.space.sample(np.random.default_rng(experiment.seed)) if experiment.space else {}
+    )
+    genotype, training = estimator.candidate(params)
+    torch.manual_seed(experiment.seed)
+    model = build(genotype, splits.input_shape, splits.num_classes).to(estimator.device)
+    batch = estimator.tensors("train")
+    size = min(training.batch_size, len(batch.y))
+    loss = F.cross_entropy(model(batch.x[:size]), batch.y[:size])
+    loss.backward()
+    value = loss.item()
+    if not math.isfinite(value):
+        raise ValueError(f"preflight: the loss of one batch is {value}; check the data")
+
+
+def _ranked(experiment: Experiment) -> list[TrialRecord]:
+    """COMPLETE candidate trials, best first."""
+    return sorted(
+        (t for t in experiment.trials([TrialState.COMPLETE]) if "genotype" in t.attrs),
+        key=lambda t: (experiment.objective.sort_key(t.value or 0.0), t.number),
+    )
+
+
+def _top_candidates(experiment: Experiment, k: int) -> list[TrialRecord]:
+    """The best trials, one per distinct (genotype, training) pair."""
+    chosen: list[TrialRecord] = []
+    seen: set[tuple[str, str]] = set()
+    for trial in _ranked(experiment):
+        key = (str(trial.attrs.get("genotype_hash")), repr(sorted(trial.attrs["training"].items())))
+        if key not in seen:
+            seen.add(key)
+            chosen.append(trial)
+        if len(chosen) == k:
+            break
+    return chosen
+
+
+def retrain_best(estimator: TrainingEstimator, experiment: Experiment) -> None:
+    top = _top_candidates(experiment, estimator.final.top_k)
+    if not top:
+        raise RuntimeError("no trial completed, so there is nothing to retrain")
+    retrain_trials(estimator, experiment, top)
+
+
+def retrain_trials(
+    estimator: TrainingEstimator, experiment: Experiment, trials: list[TrialRecord]
+) -> None:
+    """Train each trial's candidate from scratch at full fidelity on train+validation and
+    save its weights; trials already retrained are skipped."""
+    from netsynth.estimation.training import candidate_seed
+
+    final: list[dict[str, Any]] = list(experiment.record.attrs.get("final", []))
+    done = {entry["trial"] for entry in final}
+    rank = {t.number: i for i, t in enumerate(_ranked(experiment))}
+    folder = estimator.export_dir(experiment.name) / "candidates"
+    folder.mkdir(parents=True, exist_ok=True)
+    for trial in trials:
+        if trial.number in done:
+            continue
+        genotype = ChainGenotype.from_dict(trial.attrs["genotype"])
+        training = TrainingConfig.from_dict(trial.attrs["training"])
+        if estimator.final.epochs is not None:
+            training = training.with_epochs(estimator.final.epochs)
+        seed = candidate_seed(experiment.seed, trial.number)
+        log.info("retraining trial %d (%s) on train+val", trial.number, genotype.describe())
+        model, result = estimator.fit(genotype, training, seed, data="train+val", validate=False)
+        weights = folder / f"trial-{trial.number}.safetensors"
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        save_file(state, str(weights))
+        final.append(
+            {
+                "rank": rank[trial.number],
+                "trial": trial.number,
+                "genotype": genotype.to_dict(),
+                "genotype_hash": genotype.hash(),
+                "architecture": genotype.describe(),
+                "training": training.to_dict(),
+                "val_acc": trial.value,
+                "params": count_params(model),
+                "flops": count_flops(model, estimator.splits().input_shape),
+                "epochs": result.epochs,
+                "train_seconds": result.seconds,
+                "curve": result.curve,
+                "weights": str(weights.resolve()),
+                "seed": seed,
+            }
+        )
+        _store(experiment, final=sorted(final, key=lambda e: e["rank"]))
+
+
+def _load(estimator: TrainingEstimator, entry: dict[str, Any]) -> torch.nn.Module:
+    splits = estimator.splits()
+    genotype = ChainGenotype.from_dict(entry["genotype"])
+    model = build(genotype, splits.input_shape, splits.num_classes)
+    model.load_state_dict(load_file(entry["weights"]))
+    return model.to(estimator.device)
+
+
+def test_final(estimator: TrainingEstimator, experiment: Experiment) -> None:
+    """Test every retrained model not tested yet; the winner is the best-ranked one."""
+    final: list[dict[str, Any]] = [dict(e) for e in experiment.record.attrs.get("final", [])]
+    for entry in final:
+        if "test_acc" not in entry:
+            entry["test_acc"], entry["test_loss"] = evaluate(
+                _load(estimator, entry), estimator.tensors("test")
+            )
+    winner = experiment.record.attrs.get("winner")
+    if winner is None:
+        best = min(final, key=lambda e: e["rank"])
+        winner = best["trial"]
+        log.info(
+            "winner: trial %d, test accuracy %.4f (%s)",
+            winner,
+            best["test_acc"],
+            best["architecture"],
+        )
+    _store(experiment, final=final, winner=winner)
+
+
+def export_trial(
+    estimator: TrainingEstimator, experiment: Experiment, trial: int, folder: Path
+) -> Path:
+    """Export the retrained model of ``trial`` (see ``netsynth.export``)."""
+    entry = next(e for e in experiment.record.attrs["final"] if e["trial"] == trial)
+    splits = estimator.splits()
+    report = export_model(
+        _load(estimator, entry),
+        ChainGenotype.from_dict(entry["genotype"]),
+        folder,
+        input_shape=splits.input_shape,
+        num_classes=splits.num_classes,
+        mean=splits.mean,
+        std=splits.std,
+        sample=splits.test.x * splits.std + splits.mean,  # raw inputs: undo the normalization
+        class_names=splits.class_names,
+        metadata={
+            "experiment": experiment.name,
+            "trial": trial,
+            "test_acc": entry.get("test_acc"),
+            "val_acc": entry.get("val_acc"),
+            "training": entry["training"],
+            "dataset": estimator.data.dataset,
+        },
+    )
+    log.info(
+        "exported trial %d to %s (max abs difference: weights %.1e, ONNX %.1e)",
+        trial,
+        report.folder,
+        report.max_abs_diff_weights,
+        report.max_abs_diff_onnx,
+    )
+    return report.folder
+
+
+def export_winner(estimator: TrainingEstimator, experiment: Experiment) -> None:
+    winner = int(experiment.record.attrs["winner"])
+    folder = export_trial(
+        estimator, experiment, winner, estimator.export_dir(experiment.name) / "model"
+    )
+    _store(experiment, export={"folder": str(folder.resolve()), "trial": winner})
+
+
+def export_experiment(experiment: Experiment, folder: Path, trial: int | None = None) -> Path:
+    """``netsynth export``: the winner of a finished search, or trial ``trial`` — retrained
+    from scratch on train+validation when it was not among the retrained candidates."""
+    from netsynth.estimation.training import TrainingEstimator
+    from netsynth.experiment import ExperimentError, estimator_from_config
+
+    estimator = estimator_from_config(experiment.record.config.get("estimator"))
+    if not isinstance(estimator, TrainingEstimator):
+        raise ExperimentError(
+            f"experiment {experiment.name!r} tuned an objective of your own; there is no "
+            "netsynth-trained model to export"
+        )
+    attrs = experiment.record.attrs
+    if trial is None:
+        if "winner" not in attrs:
+            raise ExperimentError(
+                f"experiment {experiment.name!r} has no tested winner yet (state "
+                f"{experiment.record.state.value}); finish it with `netsynth resume "
+                f"{experiment.name}`, or choose a trial with --trial N"
+            )
+        trial = int(attrs["winner"])
+    elif not any(entry["trial"] == trial for entry in attrs.get("final", [])):
+        record = next((t for t in _ranked(experiment) if t.number == trial), None)
+        if record is None:
+            raise ExperimentError(
+                f"trial {trial} of {experiment.name!r} is not a completed candidate"
+            )
+        retrain_trials(estimator, experiment, [record])
+        test_final(estimator, experiment)
+    return export_trial(estimator, experiment, trial, folder)

@@ -1,0 +1,150 @@
+"""The training loop of every candidate: plain PyTorch, top to bottom in execution order.
+
+Fast defaults: the whole dataset lives on the device as two tensors (no DataLoader, no
+per-sample Python), batches are index slices of a seeded permutation, augmentation is
+batched on the device; on CUDA also bf16 autocast, channels_last for images and fused
+optimizers. One epoch = one pass over the (possibly subsampled) training split, then one
+evaluation on the validation split.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from netsynth.estimation.training_config import TrainingConfig
+
+# on_epoch(epoch, metrics) -> True to stop early (the scheduler's decision)
+EpochCallback = Callable[[int, dict[str, float]], bool]
+
+
+@dataclass(frozen=True)
+class TensorSplit:
+    x: torch.Tensor  # (N, *input_shape) float32, normalized, on the training device
+    y: torch.Tensor  # (N,) int64
+
+
+@dataclass
+class TrainResult:
+    epochs: int = 0
+    seconds: float = 0.0
+    train_loss: float = math.nan
+    val_loss: float | None = None
+    val_acc: float | None = None
+    best_val_acc: float | None = None
+    curve: list[dict[str, float]] = field(default_factory=list)  # one entry per epoch
+    stopped_early: bool = False
+
+
+def _optimizer(model: nn.Module, config: TrainingConfig, fused: bool) -> torch.optim.Optimizer:
+    # No weight decay on biases and norm parameters (the usual practice; it helps small nets).
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    groups = [
+        {"params": decay, "weight_decay": config.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(
+            groups, lr=config.lr, momentum=config.momentum, nesterov=True, fused=fused or None
+        )
+    return torch.optim.AdamW(groups, lr=config.lr, fused=fused or None)
+
+
+def _schedule(
+    optimizer: torch.optim.Optimizer, config: TrainingConfig, total_steps: int
+) -> torch.optim.lr_scheduler.LRScheduler:
+    if config.schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, total_steps=max(total_steps, 1), pct_start=0.25
+        )
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, split: TensorSplit, batch_size: int = 1024) -> tuple[float, float]:
+    """(accuracy, mean cross-entropy) of ``model`` on ``split``."""
+    model.eval()
+    correct, loss_sum = 0, 0.0
+    autocast = split.x.device.type == "cuda"
+    for start in range(0, len(split.y), batch_size):
+        xb, yb = split.x[start : start + batch_size], split.y[start : start + batch_size]
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=autocast):
+            logits = model(xb)
+        loss_sum += F.cross_entropy(logits.float(), yb, reduction="sum").item()
+        correct += int((logits.argmax(1) == yb).sum())
+    n = max(len(split.y), 1)
+    return correct / n, loss_sum / n
+
+
+def train(
+    model: nn.Module,
+    data: TensorSplit,
+    val: TensorSplit | None,
+    config: TrainingConfig,
+    *,
+    augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+    seed: int = 0,
+    on_epoch: EpochCallback | None = None,
+) -> TrainResult:
+    """Train ``model`` in place on ``data`` for ``config.epochs`` epochs (fewer if
+    ``on_epoch`` says stop); evaluate on ``val`` after every epoch when given."""
+    device = data.x.device
+    cuda = device.type == "cuda"
+    if cuda and data.x.ndim == 4:
+        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    generator = torch.Generator(device=device).manual_seed(seed)
+    n = len(data.y)
+    batch_size = min(config.batch_size, n)
+    # Drop the ragged last batch: a batch of one breaks batch norm, and shuffling every
+    # epoch means every sample is still seen.
+    steps_per_epoch = max(n // batch_size, 1)
+    optimizer = _optimizer(model, config, fused=cuda)
+    schedule = _schedule(optimizer, config, steps_per_epoch * config.epochs)
+    result = TrainResult()
+    started = time.perf_counter()
+    for epoch in range(config.epochs):
+        model.train()
+        order = torch.randperm(n, device=device, generator=generator)
+        loss_sum = torch.zeros((), device=device)  # summed on the device: no sync per step
+        for step in range(steps_per_epoch):
+            index = order[step * batch_size : (step + 1) * batch_size]
+            xb, yb = data.x[index], data.y[index]
+            if augment is not None and config.augment > 0:
+                xb = augment(xb, generator)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
+                logits = model(xb)
+            loss = F.cross_entropy(logits.float(), yb, label_smoothing=config.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            loss_sum += loss.detach()
+        result.train_loss = float(loss_sum) / steps_per_epoch
+        metrics = {"train_loss": result.train_loss}
+        if val is not None:
+            result.val_acc, result.val_loss = evaluate(model, val)
+            best = result.best_val_acc
+            result.best_val_acc = result.val_acc if best is None else max(best, result.val_acc)
+            metrics.update(val_acc=result.val_acc, val_loss=result.val_loss)
+        result.epochs = epoch + 1
+        result.curve.append({"epoch": float(epoch), **metrics})
+        if not math.isfinite(result.train_loss):
+            raise FloatingPointError(
+                f"training diverged: loss is {result.train_loss} at epoch {epoch}"
+            )
+        if on_epoch is not None and on_epoch(epoch, metrics):
+            result.stopped_early = epoch + 1 < config.epochs
+            break
+    if cuda:
+        torch.cuda.synchronize()
+    result.seconds = time.perf_counter() - started
+    return result

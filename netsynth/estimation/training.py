@@ -1,0 +1,302 @@
+"""The training estimator: judge a candidate architecture by training it on the user's data.
+
+Each trial decodes its flat params into a genotype and a training configuration, repairs the
+genotype for the input, builds it, trains it at the fidelity the scheduler assigned (epochs,
+fraction of the training data, width multiplier), reports validation accuracy and loss every
+epoch, and records the genotype, its size, FLOPs and provenance with the trial. The
+lifecycle hooks validate the data before any trial (PREPARING) and retrain, evaluate and
+export the best candidates afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import netsynth
+from netsynth.data.augmentation import augment
+from netsynth.data.registry import load_dataset
+from netsynth.data.splits import Splits, make_splits
+from netsynth.estimation.train_loop import TensorSplit, TrainResult, train
+from netsynth.estimation.training_config import TrainingConfig
+from netsynth.nn import build, count_flops, count_params, repair
+from netsynth.space.chain_genotype import ChainGenotype
+from netsynth.space.chain_space import ChainSpace
+from netsynth.space.seeded_draw import unit_draw
+from netsynth.trial import Trial
+
+log = logging.getLogger("netsynth")
+
+FIDELITY_KNOBS = ("epochs", "data_fraction", "width_multiplier")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: str  # a built-in name or an absolute path
+    options: dict[str, Any] = field(default_factory=dict)
+    val_fraction: float = 0.2
+    test_fraction: float = 0.2
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class FinalConfig:
+    """After the search: retrain the ``top_k`` best from scratch on train+validation
+    (``epochs``: None keeps each candidate's own), test them, export the winner."""
+
+    top_k: int = 3
+    epochs: int | None = None
+    export_dir: str | None = None  # default: ./netsynth-models/<experiment>
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def candidate_seed(seed: int, number: int) -> int:
+    """The seed of a trial's weights and batches: fixed by the experiment seed and number."""
+    return int(unit_draw(seed, number, "weights") * 2**31)
+
+
+def provenance(seed: int, device: torch.device) -> dict[str, Any]:
+    return {
+        "seed": seed,
+        "device": str(device) if device.type != "cuda" else torch.cuda.get_device_name(device),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "netsynth": netsynth.__version__,
+        "host": platform.node(),
+    }
+
+
+class TrainingEstimator:
+    def __init__(
+        self,
+        space: ChainSpace,
+        data: DataConfig,
+        final: FinalConfig | None = None,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+    ) -> None:
+        self.space = space
+        self.data = data
+        self.final = final or FinalConfig()
+        self.device_name = device
+        self.threads = threads
+        self._splits: Splits | None = None
+        self._tensors: dict[str, TensorSplit] = {}
+
+    # -- plain data in and out ---------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "train",
+            "space": self.space.to_dict(),
+            "data": {
+                "dataset": self.data.dataset,
+                "options": self.data.options,
+                "val_fraction": self.data.val_fraction,
+                "test_fraction": self.data.test_fraction,
+                "seed": self.data.seed,
+            },
+            "final": {
+                "top_k": self.final.top_k,
+                "epochs": self.final.epochs,
+                "export_dir": self.final.export_dir,
+            },
+            "device": self.device_name,
+            "threads": self.threads,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingEstimator:
+        return cls(
+            ChainSpace.from_dict(data["space"]),
+            DataConfig(**data["data"]),
+            FinalConfig(**data.get("final", {})),
+            device=data.get("device", "auto"),
+            threads=data.get("threads"),
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Worker processes load the data themselves (from the cache): never ship arrays.
+        return {**self.__dict__, "_splits": None, "_tensors": {}}
+
+    # -- data --------------------------------------------------------------------------------
+
+    @property
+    def device(self) -> torch.device:
+        return resolve_device(self.device_name)
+
+    def splits(self) -> Splits:
+        if self._splits is None:
+            dataset = load_dataset(
+                self.data.dataset, seed=self.data.seed, options=self.data.options
+            )
+            self._splits = make_splits(
+                dataset,
+                val_fraction=self.data.val_fraction,
+                test_fraction=self.data.test_fraction,
+                seed=self.data.seed,
+            )
+        return self._splits
+
+    def tensors(self, name: str) -> TensorSplit:
+        """A split as tensors resident on the training device ("train", "val", "test",
+        "train+val"), moved there once per process."""
+        if name not in self._tensors:
+            splits = self.splits()
+            split = splits.train_and_val() if name == "train+val" else getattr(splits, name)
+            self._tensors[name] = TensorSplit(
+                torch.as_tensor(split.x, dtype=torch.float32).to(self.device),
+                torch.as_tensor(split.y, dtype=torch.int64).to(self.device),
+            )
+        return self._tensors[name]
+
+    def _set_threads(self) -> None:
+        threads = self.threads or int(os.environ.get("NETSYNTH_THREADS", "0")) or None
+        if threads:
+            torch.set_num_threads(threads)
+
+    # -- one candidate -----------------------------------------------------------------------
+
+    def candidate(self, params: dict[str, Any]) -> tuple[ChainGenotype, TrainingConfig]:
+        """The repaired genotype and the training configuration of flat ``params``."""
+        genotype, training = self.space.decode(params)
+        return repair(genotype, self.splits().input_shape), training
+
+    def fit(
+        self,
+        genotype: ChainGenotype,
+        training: TrainingConfig,
+        seed: int,
+        *,
+        data: str = "train",
+        validate: bool = True,
+        data_fraction: float = 1.0,
+        width_multiplier: float = 1.0,
+        on_epoch: Any = None,
+    ) -> tuple[torch.nn.Module, TrainResult]:
+        """Build ``genotype`` with weights seeded by ``seed`` and train it."""
+        self._set_threads()
+        splits = self.splits()
+        torch.manual_seed(seed)
+        model = build(
+            genotype, splits.input_shape, splits.num_classes, width_multiplier=width_multiplier
+        ).to(self.device)
+        train_split = self.tensors(data)
+        if data_fraction < 1.0:
+            keep = max(int(len(train_split.y) * data_fraction), min(len(train_split.y), 2))
+            order = torch.randperm(
+                len(train_split.y), generator=torch.Generator().manual_seed(seed)
+            )[:keep]
+            order = order.to(self.device)
+            train_split = TensorSplit(train_split.x[order], train_split.y[order])
+        kind = splits.kind
+
+        def augmenter(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+            return augment(x, kind, training.augment, generator)
+
+        result = train(
+            model,
+            train_split,
+            self.tensors("val") if validate else None,
+            training,
+            augment=augmenter,
+            seed=seed,
+            on_epoch=on_epoch,
+        )
+        return model, result
+
+    def estimate(self, trial: Trial) -> dict[str, float]:
+        started = time.perf_counter()
+        genotype, training = self.candidate(dict(trial.params))
+        fidelity = trial.fidelity
+        unknown = set(fidelity) - set(FIDELITY_KNOBS)
+        if unknown:
+            raise ValueError(f"unknown fidelity {sorted(unknown)}; known: {FIDELITY_KNOBS}")
+        if "epochs" in fidelity:
+            training = training.with_epochs(int(fidelity["epochs"]))
+        seed = candidate_seed(trial.task.seed, trial.number)
+        trial.set_attr("genotype", genotype.to_dict())
+        trial.set_attr("genotype_hash", genotype.hash())
+        trial.set_attr("architecture", genotype.describe())
+        trial.set_attr("training", training.to_dict())
+
+        def report(epoch: int, metrics: dict[str, float]) -> bool:
+            trial.report(epoch, **metrics)
+            return trial.should_stop()
+
+        model, result = self.fit(
+            genotype,
+            training,
+            seed,
+            data_fraction=float(fidelity.get("data_fraction", 1.0)),
+            width_multiplier=float(fidelity.get("width_multiplier", 1.0)),
+            on_epoch=report,
+        )
+        shape = self.splits().input_shape
+        trial.set_attr(
+            "provenance",
+            {**provenance(seed, self.device), "wall_seconds": time.perf_counter() - started},
+        )
+        assert result.val_acc is not None and result.val_loss is not None
+        return {
+            "val_acc": result.val_acc,
+            "val_loss": result.val_loss,
+            "best_val_acc": result.best_val_acc or result.val_acc,
+            "train_loss": result.train_loss,
+            "params": float(count_params(model)),
+            "flops": float(count_flops(model, shape)),
+            "epochs": float(result.epochs),
+            "train_seconds": result.seconds,
+        }
+
+    # -- lifecycle hooks ---------------------------------------------------------------------
+
+    def prepare(self, experiment: Any) -> None:
+        """PREPARING: load and validate the data, then build and step one candidate on one
+        batch, so that bad data or a broken space fails before any trial."""
+        from netsynth.estimation.final_models import preflight
+
+        preflight(self, experiment)
+
+    def retrain(self, experiment: Any) -> None:
+        from netsynth.estimation.final_models import retrain_best
+
+        retrain_best(self, experiment)
+
+    def evaluate(self, experiment: Any) -> None:
+        from netsynth.estimation.final_models import test_final
+
+        test_final(self, experiment)
+
+    def export(self, experiment: Any) -> None:
+        from netsynth.estimation.final_models import export_winner
+
+        export_winner(self, experiment)
+
+    def export_dir(self, experiment_name: str) -> Path:
+        return Path(self.final.export_dir or Path("netsynth-models") / experiment_name)
+
+    def with_final(self, **changes: Any) -> TrainingEstimator:
+        return TrainingEstimator(
+            self.space,
+            self.data,
+            replace(self.final, **changes),
+            device=self.device_name,
+            threads=self.threads,
+        )
