@@ -58,12 +58,8 @@ def test_uses_the_convolution_of_the_input_dimension() -> None:
     layer = Layer("conv", width=8, kernel=3)
     one_d = build(ChainGenotype((layer,)), (2, 40), 3)
     two_d = build(ChainGenotype((layer,)), (2, 8, 8), 3)
-    assert [type(m) for m in one_d.modules() if isinstance(m, nn.Conv1d | nn.Conv2d)] == [
-        nn.Conv1d
-    ]
-    assert [type(m) for m in two_d.modules() if isinstance(m, nn.Conv1d | nn.Conv2d)] == [
-        nn.Conv2d
-    ]
+    assert [type(m) for m in one_d.modules() if isinstance(m, nn.Conv1d | nn.Conv2d)] == [nn.Conv1d]
+    assert [type(m) for m in two_d.modules() if isinstance(m, nn.Conv1d | nn.Conv2d)] == [nn.Conv2d]
 
 
 def test_empty_genotype_is_a_linear_classifier_on_pooled_channels() -> None:
