@@ -60,11 +60,12 @@ def _optimizer(model: nn.Module, config: TrainingConfig, fused: bool) -> torch.o
 def _schedule(
     optimizer: torch.optim.Optimizer, config: TrainingConfig, total_steps: int
 ) -> torch.optim.lr_scheduler.LRScheduler:
-    if config.schedule == "onecycle":
+    warmup = 0.25
+    if config.schedule == "onecycle" and warmup * total_steps >= 2:
         return torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, total_steps=max(total_steps, 1), pct_start=0.25
+            optimizer, max_lr=config.lr, total_steps=total_steps, pct_start=warmup
         )
-    if config.schedule == "cosine":
+    if config.schedule in ("onecycle", "cosine"):  # too short to warm up: plain cosine decay
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
 

@@ -53,16 +53,14 @@ def spatial_layer(layer: Layer, in_channels: int, dims: int, width_multiplier: f
     conv = _conv(dims)
     bias = layer.norm == "none"  # a norm right after makes the bias redundant
     if layer.op == "conv":
-        body: list[nn.Module] = [
-            conv(in_channels, width, layer.kernel, padding=layer.kernel // 2, bias=bias)
-        ]
+        body: list[nn.Module] = [conv(in_channels, width, layer.kernel, padding="same", bias=bias)]
     else:  # sepconv: depthwise then pointwise
         body = [
             conv(
                 in_channels,
                 in_channels,
                 layer.kernel,
-                padding=layer.kernel // 2,
+                padding="same",
                 groups=in_channels,
                 bias=False,
             ),

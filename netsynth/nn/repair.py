@@ -4,7 +4,8 @@ Rules, applied in order:
 - tabular inputs (no spatial axes): convolutions become dense layers of the same width,
   activation, norm and dropout; pools are dropped;
 - dense layers go after all spatial layers (they follow the global pooling);
-- a pool that would shrink a spatial axis below 1 is dropped.
+- a pool that would shrink a spatial axis below 1, or whose window is wider than the map
+  allows (stride 2, no padding), is dropped.
 The result is what is built, stored with the trial and hashed.
 """
 
@@ -31,8 +32,8 @@ def repair(genotype: ChainGenotype, input_shape: Sequence[int]) -> ChainGenotype
     kept = []
     for layer in spatial:
         if layer.op in POOL_OPS:
-            if size <= 1:
-                continue  # nothing left to pool
+            if size <= 1 or layer.kernel > size + 1:
+                continue  # nothing left to pool, or a window wider than the map allows
             size = math.ceil((size - layer.kernel) / 2) + 1 if size >= layer.kernel else 1
         kept.append(layer)
     return genotype.with_layers((*kept, *dense))

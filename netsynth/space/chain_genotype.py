@@ -9,6 +9,8 @@ for de-duplication, and ``netsynth.nn.build`` turns it into a ``torch.nn.Module`
 True
 >>> len(g.hash())
 16
+>>> g.describe()
+'conv5x32-bn-gelu > maxpool2 > gavgp > dense64-relu > linear'
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ class ChainGenotype:
         return replace(self, layers=tuple(layers))
 
     def describe(self) -> str:
-        """One line, e.g. ``conv5x32-bn-gelu > maxpool2 > gap > dense64``."""
+        """One line, e.g. ``conv5x32-bn-gelu > maxpool2 > gavgp > dense64-relu > linear``."""
         parts = []
         for layer in self.layers:
             if layer.op in POOL_OPS:

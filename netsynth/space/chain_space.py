@@ -73,11 +73,33 @@ class TrainingSpaceConfig(Strict):
     @model_validator(mode="after")
     def _known_values(self) -> TrainingSpaceConfig:
         for name, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
-            values = getattr(self, name)
-            for value in values if isinstance(values, list) else [values]:
+            for value in _values(getattr(self, name)):
                 if value not in allowed:
                     raise ValueError(f"{name}: unknown {value!r}; allowed: {', '.join(allowed)}")
+        # Every value a trial could draw must be one training accepts.
+        for name, (ok, rule) in _BOUNDS.items():
+            for value in _values(getattr(self, name)):
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or not ok(value):
+                    raise ValueError(f"{name}: {value!r} is not allowed; {name} must be {rule}")
         return self
+
+
+def _values(setting: Any) -> list[Any]:
+    """The values a setting can take at its extremes: a range's ends, a list's items."""
+    if isinstance(setting, Range):
+        return [setting.low, setting.high]
+    return list(setting) if isinstance(setting, list) else [setting]
+
+
+_BOUNDS: dict[str, tuple[Any, str]] = {
+    "lr": (lambda v: v > 0, "> 0"),
+    "batch_size": (lambda v: v >= 1 and float(v).is_integer(), "an integer >= 1"),
+    "momentum": (lambda v: 0 <= v < 1, "in [0, 1)"),
+    "weight_decay": (lambda v: v >= 0, ">= 0"),
+    "epochs": (lambda v: v >= 1 and float(v).is_integer(), "an integer >= 1"),
+    "augment": (lambda v: 0 <= v <= 1, "in [0, 1]"),
+    "label_smoothing": (lambda v: 0 <= v < 1, "in [0, 1)"),
+}
 
 
 class ChainSpaceConfig(Strict):

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import torch
 
+from netsynth.data import augment as augment_batch
 from netsynth.estimation.train_loop import TensorSplit, evaluate, train
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn import build
@@ -93,9 +94,9 @@ def test_on_epoch_returning_true_stops_after_that_epoch(stop_at: int) -> None:
 def test_stopping_at_the_last_epoch_is_not_early() -> None:
     torch.manual_seed(0)
     model = build(GENOTYPE, (1, 16), 3)
-    config = TrainingConfig(batch_size=32, epochs=2)
-    result = train(model, sequences(64, 0), None, config, on_epoch=lambda epoch, _: epoch == 1)
-    assert result.epochs == 2 and not result.stopped_early
+    config = TrainingConfig(batch_size=32, epochs=3)
+    result = train(model, sequences(64, 0), None, config, on_epoch=lambda epoch, _: epoch == 2)
+    assert result.epochs == 3 and not result.stopped_early
 
 
 def test_without_validation_data_only_train_loss_is_reported() -> None:
@@ -120,8 +121,6 @@ def run(seed: int, config: TrainingConfig) -> list[dict[str, float]]:
 
 @pytest.mark.parametrize("augment", [0.0, 0.5])
 def test_same_seed_gives_a_bitwise_identical_curve(augment: float) -> None:
-    from netsynth.data.augment import augment as augment_batch
-
     def augmenter(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         return augment_batch(x, "sequence", augment, generator)
 
@@ -161,8 +160,27 @@ def test_training_changes_the_weights_in_place() -> None:
     torch.manual_seed(0)
     model = build(GENOTYPE, (1, 16), 3)
     before = [p.detach().clone() for p in model.parameters()]
-    train(model, sequences(64, 0), None, TrainingConfig(batch_size=16, epochs=1))
+    train(model, sequences(64, 0), None, TrainingConfig(batch_size=32, epochs=1))
     assert any(not torch.equal(b, p) for b, p in zip(before, model.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("schedule", ["onecycle", "cosine", "constant"])
+def test_every_schedule_works_for_short_runs(schedule: str) -> None:
+    """Low fidelities and small datasets make runs of a handful of steps; each must train.
+    (OneCycleLR with pct_start=0.25 divides by zero when the run has exactly 4 steps.)"""
+    failures = []
+    for epochs in (1, 2, 4):
+        for steps_per_epoch in (1, 2, 4):
+            torch.manual_seed(0)
+            model = build(GENOTYPE, (1, 16), 3)
+            config = TrainingConfig(batch_size=8, epochs=epochs, schedule=schedule)
+            try:
+                result = train(model, sequences(8 * steps_per_epoch, 0), None, config)
+            except ZeroDivisionError as exc:
+                failures.append(f"{epochs} epochs of {steps_per_epoch} steps: {exc!r}")
+                continue
+            assert result.epochs == epochs
+    assert not failures, "; ".join(failures)
 
 
 def test_evaluate_counts_accuracy_and_mean_loss() -> None:

@@ -246,3 +246,28 @@ def test_space_round_trips_through_its_dict() -> None:
 def test_bad_config_raises_validation_error(config: dict[str, Any]) -> None:
     with pytest.raises(ValidationError):
         ChainSpaceConfig.model_validate(config)
+
+
+def test_training_values_no_trial_could_use_are_validation_errors() -> None:
+    """A spec whose training settings every trial would reject (at decode or in the optimizer)
+    must fail on validation, before any trial runs, like the architecture settings do."""
+    bad: list[dict[str, Any]] = [
+        {"augment": 1.5},
+        {"augment": {"low": 0.0, "high": 2.0}},
+        {"batch_size": 0},
+        {"epochs": 0},
+        {"epochs": [0, 5]},
+        {"lr": 0.0},
+        {"lr": -0.01},
+        {"label_smoothing": 1.5},
+        {"weight_decay": -1.0},
+        {"optimizer": "sgd", "momentum": -0.5},
+    ]
+    accepted = []
+    for training in bad:
+        try:
+            ChainSpaceConfig.model_validate({"training": training})
+        except ValidationError:
+            continue
+        accepted.append(training)
+    assert not accepted, f"accepted: {accepted}"
