@@ -106,10 +106,11 @@ def test_builtin_quickstart_validates(capsys: pytest.CaptureFixture[str]) -> Non
     path = Path(str(resources.files("netsynth") / "builtin" / "quickstart.yaml"))
     spec = load_spec(path)
     check_spec(spec, str(path), path.parent)
-    assert spec.objective.direction == "minimize"
+    assert spec.objective is None  # an architecture search defaults to maximizing val_acc
+    assert spec.resolved_objective.direction == "maximize"
     code, out, err = run_validate(path, capsys)
     assert code == 0, err
-    assert "OK" in out
+    assert "OK — maximize val_acc; chain space on mnist1d" in out
 
 
 def test_function_file_is_found_without_running_it(tmp_path: Path) -> None:
@@ -124,7 +125,9 @@ def test_unknown_top_level_key(tmp_path: Path, capsys: pytest.CaptureFixture[str
     problems = reject(mutated(lambda d: d.update(max_trails=10)), tmp_path, capsys, "max_trails")
     message = problem(problems, "")
     assert "unknown key 'max_trails'" in message
-    assert "allowed: algorithm, budget, execution, name, objective, parameters" in message
+    assert (
+        "allowed: algorithm, budget, data, execution, final, name, objective, parameters" in message
+    )
 
 
 def test_unknown_nested_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -300,7 +303,7 @@ def test_trial_with_neither(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_missing_trial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = mutated(lambda d: d.pop("trial"))
     problems = reject(data, tmp_path, capsys, "trial")
-    assert problem(problems, "trial") == "required field is missing"
+    assert problem(problems, "trial") == "required: a function or command (or use space + data)"
 
 
 def test_command_uses_unknown_parameter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
