@@ -9,7 +9,6 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -38,12 +37,8 @@ NAMES = ["low", "mid", "high"]
 FILES = {"model.safetensors", "genotype.json", "model.json", "model.onnx", "predict.py"}
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny nets train far faster on one thread than on two (thread overhead dominates).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @dataclass

@@ -3,8 +3,6 @@ the same seed, refuses to go on after diverging, and copes with batches larger t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import torch
 
@@ -14,13 +12,8 @@ from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn import build
 from netsynth.space.chain_genotype import ChainGenotype, Layer
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny nets train far faster on one thread than on two (thread overhead dominates).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def separable(n: int, seed: int) -> TensorSplit:

@@ -3,7 +3,6 @@ invalid layers fail with a GenotypeError that says why."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,13 +12,8 @@ from torch import nn
 from netsynth.nn import build
 from netsynth.space.chain_genotype import ChainGenotype, GenotypeError, Layer
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny nets train far faster on one thread than on two (thread overhead dominates).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 SPATIAL = ChainGenotype(

@@ -5,7 +5,6 @@ activations and pools are not counted)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -16,13 +15,8 @@ from netsynth.nn import build, count_flops, count_params, repair
 from netsynth.space.chain_genotype import POOL_OPS, ChainGenotype, Layer
 from netsynth.space.chain_space import ChainSpace, ChainSpaceConfig
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny nets train far faster on one thread than on two (thread overhead dominates).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def expected_params(

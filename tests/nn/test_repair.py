@@ -3,8 +3,6 @@ builds; and repairing twice changes nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 import torch
@@ -14,13 +12,8 @@ from netsynth.nn import build, repair
 from netsynth.space.chain_genotype import POOL_OPS, ChainGenotype, Layer
 from netsynth.space.chain_space import ChainSpace, ChainSpaceConfig
 
-
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny nets train far faster on one thread than on two (thread overhead dominates).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 INPUT_SHAPES = [(1, 40), (1, 8, 8), (3, 12, 12), (2, 5), (13,)]

@@ -5,7 +5,6 @@ settings stay out of the flat view; bad configurations fail on validation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -42,13 +41,8 @@ WEIGHTED = ("conv", "sepconv", "dense")
 KERNELED = ("conv", "sepconv")
 
 
-@pytest.fixture(autouse=True)
-def one_thread() -> Iterator[None]:
-    """Tiny nets run much faster on one thread than on several."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Tiny nets train far faster on one thread than on two (thread overhead dominates).
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def samples(space: ChainSpace, seed: int, n: int = SAMPLES) -> list[dict[str, Any]]:
