@@ -31,7 +31,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from netsynth.nn.build import build
-from netsynth.space.chain_genotype import ChainGenotype
+from netsynth.space.genotype import Genotype, genotype_from_dict
 
 FORMAT = "netsynth-model"
 FORMAT_VERSION = 1
@@ -102,7 +102,7 @@ for label in model.predict(x):
 
 def export_model(
     network: nn.Module,
-    genotype: ChainGenotype,
+    genotype: Genotype,
     folder: str | Path,
     *,
     input_shape: Sequence[int],
@@ -177,7 +177,7 @@ def _onnx_difference(path: Path, x: np.ndarray, expected: np.ndarray) -> float:
 class LoadedModel(NormalizedModel):
     input_shape: tuple[int, ...]
     class_names: list[str] | None
-    genotype: ChainGenotype
+    genotype: Genotype
 
 
 def load_model(folder: str | Path) -> LoadedModel:
@@ -191,7 +191,7 @@ def load_model(folder: str | Path) -> LoadedModel:
         raise ExportError(f"{folder}/model.json is not a {FORMAT} description")
     if description.get("version", 0) > FORMAT_VERSION:
         raise ExportError(f"{folder} was exported by a newer netsynth; upgrade to load it")
-    genotype = ChainGenotype.from_dict(description["genotype"])
+    genotype = genotype_from_dict(description["genotype"])
     network = build(genotype, description["input_shape"], description["num_classes"])
     network.load_state_dict(load_file(str(folder / "model.safetensors")))
     norm = description["normalization"]

@@ -28,7 +28,7 @@ from netsynth.estimation.train_loop import evaluate
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.export import export_model
 from netsynth.nn import build, count_flops, count_params
-from netsynth.space.chain_genotype import ChainGenotype
+from netsynth.space.genotype import genotype_from_dict
 from netsynth.trial_record import TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def retrain_trials(
     for trial in trials:
         if trial.number in done:
             continue
-        genotype = ChainGenotype.from_dict(trial.attrs["genotype"])
+        genotype = genotype_from_dict(trial.attrs["genotype"])
         training = TrainingConfig.from_dict(trial.attrs["training"])
         if estimator.final.epochs is not None:
             training = training.with_epochs(estimator.final.epochs)
@@ -152,7 +152,7 @@ def retrain_trials(
 
 def _load(estimator: TrainingEstimator, entry: dict[str, Any]) -> torch.nn.Module:
     splits = estimator.splits()
-    genotype = ChainGenotype.from_dict(entry["genotype"])
+    genotype = genotype_from_dict(entry["genotype"])
     model = build(genotype, splits.input_shape, splits.num_classes)
     model.load_state_dict(load_file(entry["weights"]))
     return model.to(estimator.device)
@@ -187,7 +187,7 @@ def export_trial(
     splits = estimator.splits()
     report = export_model(
         _load(estimator, entry),
-        ChainGenotype.from_dict(entry["genotype"]),
+        genotype_from_dict(entry["genotype"]),
         folder,
         input_shape=splits.input_shape,
         num_classes=splits.num_classes,

@@ -27,9 +27,9 @@ from netsynth.data.registry import load_dataset
 from netsynth.data.splits import Splits, make_splits
 from netsynth.estimation.train_loop import TensorSplit, TrainResult, train
 from netsynth.estimation.training_config import TrainingConfig
-from netsynth.nn import build, count_flops, count_params, repair
-from netsynth.space.chain_genotype import ChainGenotype
-from netsynth.space.chain_space import ChainSpace
+from netsynth.nn import build, count_flops, count_params
+from netsynth.space.architecture_space import ArchitectureSpace, make_architecture_space
+from netsynth.space.genotype import Genotype
 from netsynth.space.seeded_draw import unit_draw
 from netsynth.trial import Trial
 
@@ -84,7 +84,7 @@ def provenance(seed: int, device: torch.device) -> dict[str, Any]:
 class TrainingEstimator:
     def __init__(
         self,
-        space: ChainSpace,
+        space: ArchitectureSpace,
         data: DataConfig,
         final: FinalConfig | None = None,
         *,
@@ -124,7 +124,7 @@ class TrainingEstimator:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingEstimator:
         return cls(
-            ChainSpace.from_dict(data["space"]),
+            make_architecture_space(data["space"]),
             DataConfig(**data["data"]),
             FinalConfig(**data.get("final", {})),
             device=data.get("device", "auto"),
@@ -173,14 +173,14 @@ class TrainingEstimator:
 
     # -- one candidate -----------------------------------------------------------------------
 
-    def candidate(self, params: dict[str, Any]) -> tuple[ChainGenotype, TrainingConfig]:
+    def candidate(self, params: dict[str, Any]) -> tuple[Genotype, TrainingConfig]:
         """The repaired genotype and the training configuration of flat ``params``."""
         genotype, training = self.space.decode(params)
-        return repair(genotype, self.splits().input_shape), training
+        return self.space.repair(genotype, self.splits().input_shape), training
 
     def fit(
         self,
-        genotype: ChainGenotype,
+        genotype: Genotype,
         training: TrainingConfig,
         seed: int,
         *,

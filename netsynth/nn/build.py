@@ -1,82 +1,49 @@
-"""``build(genotype, input_shape, num_classes)``: a pure function from plain data to a module.
+"""``build(genotype, input_shape, num_classes)``: a pure function from plain data to a module,
+for a genotype of any space.
 
-input (N, *input_shape) ─► spatial layers ─► global pooling ─► dense layers ─► linear ─► logits
+Input shapes are ``(F,)`` for tables, ``(C, L)`` for sequences and ``(C, H, W)`` for images.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
+from typing import Any
 
-import torch
 from torch import nn
 
-from netsynth.nn.layers import dense_layer, out_channels, spatial_layer
-from netsynth.space.chain_genotype import ChainGenotype, GenotypeError
+from netsynth.space.genotype import Genotype, GenotypeError
 
-
-class ChainNet(nn.Module):
-    def __init__(self, features: nn.Module, pool: nn.Module, classifier: nn.Module) -> None:
-        super().__init__()
-        self.features = features
-        self.pool = pool
-        self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.pool(self.features(x)))
+# genotype space -> "module:function(genotype, input_shape, num_classes, width_multiplier)"
+BUILDERS = {
+    "chain": "netsynth.nn.chain_net:build_chain",
+    "dag": "netsynth.nn.dag_net:build_dag",
+    "cell": "netsynth.nn.cell_net:build_cell_net",
+    "nb201": "netsynth.nn.nb201_net:build_nb201",
+}
 
 
 def build(
-    genotype: ChainGenotype,
+    genotype: Genotype,
     input_shape: Sequence[int],
     num_classes: int,
     *,
     width_multiplier: float = 1.0,
-) -> ChainNet:
-    """A ``ChainNet`` for inputs of ``input_shape`` (``(F,)``, ``(C, L)`` or ``(C, H, W)``).
+) -> nn.Module:
+    """The ``nn.Module`` of ``genotype``; raises ``GenotypeError`` if the input cannot take it.
 
-    Raises ``GenotypeError`` for a genotype the input cannot take; ``netsynth.nn.repair``
-    fixes such genotypes beforehand.
-
-    >>> from netsynth.space.chain_genotype import Layer
+    >>> import torch
+    >>> from netsynth.space.chain_genotype import ChainGenotype, Layer
     >>> net = build(ChainGenotype((Layer("conv", 8, 3),)), (1, 40), 10)
     >>> net(torch.zeros(2, 1, 40)).shape
     torch.Size([2, 10])
     """
-    if len(input_shape) not in (1, 2, 3):
-        raise GenotypeError(
-            f"input_shape must be (F,), (C, L) or (C, H, W); got {tuple(input_shape)}"
-        )
-    if num_classes < 2:
-        raise GenotypeError(f"num_classes must be >= 2, got {num_classes}")
-    dims = len(input_shape) - 1
-    channels = input_shape[0]
-    features: list[nn.Module] = []
-    seen_dense = False
-    for index, layer in enumerate(genotype.layers):
-        if not layer.is_spatial:
-            seen_dense = True
-            continue
-        if dims == 0:
-            raise GenotypeError(f"layer {index} ({layer.op}) needs a spatial input; got tabular")
-        if seen_dense:
-            raise GenotypeError(f"layer {index} ({layer.op}) comes after a dense layer")
-        features.append(spatial_layer(layer, channels, dims, width_multiplier))
-        channels = out_channels(layer, channels, width_multiplier)
-    if dims == 0:
-        pool: nn.Module = nn.Identity()
-    elif genotype.global_pool == "avg":
-        pool = nn.Sequential(
-            nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1), nn.Flatten()
-        )
-    else:
-        pool = nn.Sequential(
-            nn.AdaptiveMaxPool1d(1) if dims == 1 else nn.AdaptiveMaxPool2d(1), nn.Flatten()
-        )
-    head: list[nn.Module] = []
-    for layer in genotype.layers:
-        if layer.is_spatial:
-            continue
-        head.append(dense_layer(layer, channels, width_multiplier))
-        channels = head[-1][0].out_features  # type: ignore[index]
-    head.append(nn.Linear(channels, num_classes))
-    return ChainNet(nn.Sequential(*features), pool, nn.Sequential(*head))
+    kind = genotype.to_dict().get("space", "chain")
+    if kind not in BUILDERS:
+        raise GenotypeError(f"no builder for genotypes of space {kind!r}")
+    module, _, name = BUILDERS[kind].partition(":")
+    builder: Any = getattr(importlib.import_module(module), name)
+    model: nn.Module = builder(
+        genotype, tuple(input_shape), num_classes, width_multiplier=width_multiplier
+    )
+    return model

@@ -15,10 +15,10 @@ True
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+from netsynth.space.genotype import GenotypeError, canonical_json, stable_hash
 
 SPATIAL_OPS = ("conv", "sepconv", "maxpool", "avgpool")
 POOL_OPS = ("maxpool", "avgpool")
@@ -26,10 +26,6 @@ OPS = (*SPATIAL_OPS, "dense")
 ACTIVATIONS = ("relu", "gelu", "silu", "elu", "tanh")
 NORMS = ("none", "batch", "layer")
 GLOBAL_POOLS = ("avg", "max")
-
-
-class GenotypeError(ValueError):
-    """A genotype that cannot be built, with the reason."""
 
 
 @dataclass(frozen=True)
@@ -112,11 +108,11 @@ class ChainGenotype:
 
     def to_json(self) -> str:
         """Canonical JSON: sorted keys, no spaces — equal genotypes give equal strings."""
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return canonical_json(self.to_dict())
 
     def hash(self) -> str:
         """A stable 16-hex-digit id (the same in every process and Python version)."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+        return stable_hash(self.to_dict())
 
     def with_layers(self, layers: tuple[Layer, ...]) -> ChainGenotype:
         return replace(self, layers=tuple(layers))

@@ -4,7 +4,7 @@ Two views (STYLE.md §5): ``flat()`` is a labelled ``SearchSpace`` of categorica
 choices for generic strategies — ``layers``, ``l0.op``, ``l0.width``, ... , ``lr``,
 ``batch_size`` — with conditions (layer ``i`` exists only when ``layers > i``; a kernel only
 for convolutions); ``decode(params)`` gives the structured ``ChainGenotype`` and the
-``TrainingConfig``.
+``TrainingConfig``, and ``params_of`` goes back.
 
 >>> import numpy as np
 >>> space = ChainSpace(ChainSpaceConfig(max_layers=4))
@@ -12,94 +12,35 @@ for convolutions); ``decode(params)`` gives the structured ``ChainGenotype`` and
 >>> genotype, training = space.decode(params)
 >>> len(genotype.layers) == params["layers"]
 True
+>>> space.params_of(genotype, training) == params
+True
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
-from netsynth.estimation.training_config import OPTIMIZERS, SCHEDULES, TrainingConfig
-from netsynth.space.chain_genotype import (
-    ACTIVATIONS,
-    GLOBAL_POOLS,
-    NORMS,
-    OPS,
-    POOL_OPS,
-    ChainGenotype,
-    Layer,
-)
-from netsynth.space.distributions import (
-    CategoricalDistribution,
-    ChoiceValue,
-    Distribution,
-    FloatDistribution,
-    IntDistribution,
-    ParamValue,
-)
+from netsynth.estimation.training_config import TrainingConfig
+from netsynth.space.chain_genotype import POOL_OPS, ChainGenotype, Layer
+from netsynth.space.distributions import ChoiceValue, IntDistribution, ParamValue
+from netsynth.space.genotype import Genotype, GenotypeError
 from netsynth.space.search_space import Condition, SearchSpace
+from netsynth.space.training_space import (
+    FlatBuilder,
+    Range,
+    TrainingSpaceConfig,
+    decode_training,
+    training_params,
+)
 from netsynth.strict_model import Strict
 
-
-class Range(Strict):
-    """A numeric range to search: ``{low: 1e-4, high: 1e-1, log: true}``."""
-
-    low: float
-    high: float
-    log: bool = False
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Range:
-        FloatDistribution(self.low, self.high, self.log)  # raises with the reason
-        return self
-
-
-# A training hyperparameter is fixed (one value), a list of choices, or a range.
-Choice = float | int | str | list[float | int | str] | Range
-
-
-class TrainingSpaceConfig(Strict):
-    optimizer: str | list[str] = ["adamw", "sgd"]
-    lr: float | list[float] | Range = Range(low=1e-3, high=3e-2, log=True)
-    batch_size: int | list[int] = [64, 128, 256]
-    momentum: float | list[float] | Range = Range(low=0.8, high=0.99)
-    weight_decay: float | list[float] | Range = Range(low=1e-5, high=1e-2, log=True)
-    epochs: int | list[int] = 10
-    augment: float | list[float] | Range = Range(low=0.0, high=1.0)
-    label_smoothing: float | list[float] = 0.0
-    schedule: str | list[str] = "onecycle"
-
-    @model_validator(mode="after")
-    def _known_values(self) -> TrainingSpaceConfig:
-        for name, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES)):
-            for value in _values(getattr(self, name)):
-                if value not in allowed:
-                    raise ValueError(f"{name}: unknown {value!r}; allowed: {', '.join(allowed)}")
-        # Every value a trial could draw must be one training accepts.
-        for name, (ok, rule) in _BOUNDS.items():
-            for value in _values(getattr(self, name)):
-                if not isinstance(value, (int, float)) or isinstance(value, bool) or not ok(value):
-                    raise ValueError(f"{name}: {value!r} is not allowed; {name} must be {rule}")
-        return self
-
-
-def _values(setting: Any) -> list[Any]:
-    """The values a setting can take at its extremes: a range's ends, a list's items."""
-    if isinstance(setting, Range):
-        return [setting.low, setting.high]
-    return list(setting) if isinstance(setting, list) else [setting]
-
-
-_BOUNDS: dict[str, tuple[Any, str]] = {
-    "lr": (lambda v: v > 0, "> 0"),
-    "batch_size": (lambda v: v >= 1 and float(v).is_integer(), "an integer >= 1"),
-    "momentum": (lambda v: 0 <= v < 1, "in [0, 1)"),
-    "weight_decay": (lambda v: v >= 0, ">= 0"),
-    "epochs": (lambda v: v >= 1 and float(v).is_integer(), "an integer >= 1"),
-    "augment": (lambda v: 0 <= v <= 1, "in [0, 1]"),
-    "label_smoothing": (lambda v: 0 <= v < 1, "in [0, 1)"),
-}
+_WEIGHTED = ("conv", "sepconv", "dense")  # ops with width, activation, norm, dropout
+_KERNELED = ("conv", "sepconv")
 
 
 class ChainSpaceConfig(Strict):
@@ -133,28 +74,8 @@ class ChainSpaceConfig(Strict):
         return self
 
 
-def _distribution(values: Any) -> Distribution | None:
-    """None for a fixed value; categorical for a list of several; a range for ``Range``."""
-    if isinstance(values, Range):
-        if values.low == values.high:
-            return None
-        return FloatDistribution(values.low, values.high, values.log)
-    if isinstance(values, list):
-        unique = list(dict.fromkeys(values))
-        return CategoricalDistribution(tuple(unique)) if len(unique) > 1 else None
-    return None
-
-
-def _fixed(values: Any) -> Any:
-    if isinstance(values, Range):
-        return values.low
-    if isinstance(values, list):
-        return values[0]
-    return values
-
-
-_WEIGHTED = ("conv", "sepconv", "dense")  # ops with width, activation, norm, dropout
-_KERNELED = ("conv", "sepconv")
+def _unique(values: Sequence[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
 
 
 class ChainSpace:
@@ -173,71 +94,48 @@ class ChainSpace:
     def to_dict(self) -> dict[str, Any]:
         return self.config.model_dump(mode="json")
 
+    # -- the flat view -------------------------------------------------------------------------
+
     def flat(self) -> SearchSpace:
         return self._flat
 
     def _build_flat(self) -> tuple[SearchSpace, dict[str, ParamValue]]:
         c = self.config
-        distributions: dict[str, Distribution] = {}
-        conditions: dict[str, Condition] = {}
-        fixed: dict[str, ParamValue] = {}
-
-        def add(name: str, values: Any, condition: Condition | None = None) -> None:
-            distribution = _distribution(values)
-            if distribution is None:
-                fixed[name] = _fixed(values)
-                return
-            distributions[name] = distribution
-            if condition is not None:
-                conditions[name] = condition
-
+        flat = FlatBuilder()
         if c.min_layers == c.max_layers:
-            fixed["layers"] = c.max_layers
+            flat.fixed["layers"] = c.max_layers
         else:
-            distributions["layers"] = IntDistribution(c.min_layers, c.max_layers)
-        ops = list(c.ops)
+            flat.distributions["layers"] = IntDistribution(c.min_layers, c.max_layers)
+        ops = _unique(c.ops)
+        weighted = tuple(op for op in ops if op in _WEIGHTED)
+        kerneled = tuple(op for op in ops if op in _KERNELED)
         for i in range(c.max_layers):
             exists: Condition | None = None
-            if "layers" in distributions and i >= c.min_layers:
+            if "layers" in flat.distributions and i >= c.min_layers:
                 exists = Condition("layers", tuple(range(i + 1, c.max_layers + 1)))
-            add(f"l{i}.op", ops, exists)
-            parent = f"l{i}.op" if f"l{i}.op" in distributions else None
-            weighted = tuple(op for op in ops if op in _WEIGHTED)
-            kerneled = tuple(op for op in ops if op in _KERNELED)
+            flat.add(f"l{i}.op", ops, exists)
+            op_searched = f"l{i}.op" in flat.distributions
 
             def under(
                 allowed: tuple[ChoiceValue, ...],
-                parent: str | None = parent,
+                i: int = i,
+                op_searched: bool = op_searched,
                 exists: Condition | None = exists,
             ) -> Condition | None:
-                if parent is not None:
-                    return Condition(parent, allowed)
-                return exists
+                return Condition(f"l{i}.op", allowed) if op_searched else exists
 
             if weighted:
-                add(f"l{i}.width", list(c.widths), under(weighted))
-                add(f"l{i}.activation", list(c.activations), under(weighted))
-                add(f"l{i}.norm", list(c.norms), under(weighted))
-                add(f"l{i}.dropout", list(c.dropouts), under(weighted))
+                flat.add(f"l{i}.width", _unique(c.widths), under(weighted))
+                flat.add(f"l{i}.activation", _unique(c.activations), under(weighted))
+                flat.add(f"l{i}.norm", _unique(c.norms), under(weighted))
+                flat.add(f"l{i}.dropout", _unique(c.dropouts), under(weighted))
             if kerneled:
-                add(f"l{i}.kernel", list(c.kernels), under(kerneled))
-        add("global_pool", list(c.global_pools))
-        t = c.training
-        add("optimizer", t.optimizer)
-        add("lr", t.lr)
-        add("batch_size", t.batch_size)
-        sgd = Condition("optimizer", ("sgd",)) if "optimizer" in distributions else None
-        if "optimizer" in distributions or _fixed(t.optimizer) == "sgd":
-            add("momentum", t.momentum, sgd)
-        add("weight_decay", t.weight_decay)
-        add("epochs", t.epochs)
-        add("augment", t.augment)
-        add("label_smoothing", t.label_smoothing)
-        add("schedule", t.schedule)
-        return SearchSpace(distributions, conditions), fixed
+                flat.add(f"l{i}.kernel", _unique(c.kernels), under(kerneled))
+        flat.add("global_pool", _unique(c.global_pools))
+        flat.add_training(c.training)
+        return SearchSpace(flat.distributions, flat.conditions), flat.fixed
 
-    def decode(self, params: dict[str, ParamValue]) -> tuple[ChainGenotype, TrainingConfig]:
-        """The genotype and training configuration that flat ``params`` describe."""
+    def decode(self, params: Mapping[str, ParamValue]) -> tuple[ChainGenotype, TrainingConfig]:
         values = {**self._fixed, **params}
         layers = []
         for i in range(int(values["layers"])):  # type: ignore[arg-type]
@@ -255,28 +153,178 @@ class ChainSpace:
                     dropout=float(values[f"l{i}.dropout"]),  # type: ignore[arg-type]
                 )
             )
-        genotype = ChainGenotype(tuple(layers), str(values["global_pool"]))
-        training = TrainingConfig(
-            optimizer=str(values["optimizer"]),
-            lr=float(values["lr"]),  # type: ignore[arg-type]
-            batch_size=int(values["batch_size"]),  # type: ignore[arg-type]
-            momentum=float(values.get("momentum", 0.9)),  # type: ignore[arg-type]
-            weight_decay=float(values["weight_decay"]),  # type: ignore[arg-type]
-            epochs=int(values["epochs"]),  # type: ignore[arg-type]
-            augment=float(values["augment"]),  # type: ignore[arg-type]
-            label_smoothing=float(values["label_smoothing"]),  # type: ignore[arg-type]
-            schedule=str(values["schedule"]),
+        return ChainGenotype(tuple(layers), str(values["global_pool"])), decode_training(values)
+
+    def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
+        chain = _chain(genotype)
+        params: dict[str, ParamValue] = {"layers": len(chain.layers)}
+        for i, layer in enumerate(chain.layers):
+            params[f"l{i}.op"] = layer.op
+            if layer.op in _WEIGHTED:
+                params[f"l{i}.width"] = layer.width
+                params[f"l{i}.activation"] = layer.activation
+                params[f"l{i}.norm"] = layer.norm
+                params[f"l{i}.dropout"] = layer.dropout
+            if layer.op in _KERNELED:
+                params[f"l{i}.kernel"] = layer.kernel
+        params["global_pool"] = chain.global_pool
+        params.update(training_params(training, set(self._flat)))
+        for name, value in self._fixed.items():
+            if name in params and params[name] != value:
+                raise GenotypeError(f"{name}={params[name]!r} is fixed to {value!r} in this space")
+        params = self._flat.active_only(params)
+        try:
+            self._flat.validate(params)
+        except ValueError as exc:
+            raise GenotypeError(f"not in this space: {exc}") from None
+        return params
+
+    # -- the structured view -------------------------------------------------------------------
+
+    def sample(self, rng: np.random.Generator) -> ChainGenotype:
+        return self.decode(self._flat.sample(rng))[0]
+
+    def _layer_choices(self, layer: Layer) -> list[Layer]:
+        """Every layer one attribute away from ``layer`` within the space."""
+        c = self.config
+        options: list[Layer] = []
+        for op in _unique(c.ops):
+            if op == layer.op:
+                continue
+            options.append(self._new_layer(op, like=layer))
+        if layer.op in _WEIGHTED:
+            for field, values in (
+                ("width", c.widths),
+                ("activation", c.activations),
+                ("norm", c.norms),
+                ("dropout", c.dropouts),
+            ):
+                for value in _unique(values):
+                    if value != getattr(layer, field):
+                        options.append(replace(layer, **{field: value}))
+        if layer.op in _KERNELED:
+            options += [replace(layer, kernel=k) for k in _unique(c.kernels) if k != layer.kernel]
+        return options
+
+    def _new_layer(self, op: str, like: Layer | None = None) -> Layer:
+        c = self.config
+        if op in POOL_OPS:
+            return Layer(op, kernel=c.pool_window)
+
+        def keep(field: str, values: list[Any]) -> Any:
+            value = getattr(like, field, None)
+            return value if value in values else values[0]
+
+        return Layer(
+            op,
+            width=keep("width", c.widths),
+            kernel=keep("kernel", c.kernels) if op in _KERNELED else 0,
+            activation=keep("activation", list(c.activations)),
+            norm=keep("norm", list(c.norms)),
+            dropout=keep("dropout", c.dropouts),
         )
-        return genotype, training
+
+    def neighbours(self, genotype: Genotype) -> list[Genotype]:
+        chain = _chain(genotype)
+        c, layers = self.config, list(chain.layers)
+        result: list[Genotype] = []
+        for i, layer in enumerate(layers):
+            result += [
+                chain.with_layers((*layers[:i], new, *layers[i + 1 :]))
+                for new in self._layer_choices(layer)
+            ]
+        if len(layers) < c.max_layers:
+            for i in range(len(layers) + 1):
+                for op in _unique(c.ops):
+                    new = self._new_layer(
+                        op, like=layers[min(i, len(layers) - 1)] if layers else None
+                    )
+                    result.append(chain.with_layers((*layers[:i], new, *layers[i:])))
+        if len(layers) > c.min_layers:
+            result += [
+                chain.with_layers((*layers[:i], *layers[i + 1 :])) for i in range(len(layers))
+            ]
+        result += [
+            replace(chain, global_pool=p) for p in _unique(c.global_pools) if p != chain.global_pool
+        ]
+        return result
+
+    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
+        options = self.neighbours(genotype)
+        if not options:
+            return genotype  # a space of one architecture
+        return options[int(rng.integers(len(options)))]
+
+    def encode(self, genotype: Genotype) -> np.ndarray:
+        """Per layer slot (``max_layers`` of them): one-hot op (or absent), width, kernel,
+        activation, norm, dropout; then one-hot global pooling."""
+        chain, c = _chain(genotype), self.config
+        parts: list[np.ndarray] = []
+
+        def one_hot(value: Any, values: Sequence[Any]) -> np.ndarray:
+            vector = np.zeros(len(values), dtype=np.float32)
+            if value in values:
+                vector[list(values).index(value)] = 1.0
+            return vector
+
+        ops = ["absent", *_unique(c.ops)]
+        for i in range(c.max_layers):
+            layer = chain.layers[i] if i < len(chain.layers) else None
+            parts.append(one_hot(layer.op if layer else "absent", ops))
+            parts.append(one_hot(layer.width if layer else None, _unique(c.widths)))
+            parts.append(one_hot(layer.kernel if layer else None, _unique(c.kernels)))
+            parts.append(one_hot(layer.activation if layer else None, _unique(c.activations)))
+            parts.append(one_hot(layer.norm if layer else None, _unique(c.norms)))
+            parts.append(one_hot(layer.dropout if layer else None, _unique(c.dropouts)))
+        parts.append(one_hot(chain.global_pool, _unique(c.global_pools)))
+        return np.concatenate(parts)
+
+    def canonical(self, genotype: Genotype) -> Genotype:
+        # A chain has one form per function already (pools carry no weights; repair depends
+        # on the input and is applied before training).
+        return _chain(genotype)
+
+    def repair(self, genotype: Genotype, input_shape: Sequence[int]) -> ChainGenotype:
+        from netsynth.nn.repair import repair  # torch-free, but keep the space light
+
+        return repair(_chain(genotype), input_shape)
+
+    def graph(self, genotype: Genotype) -> dict[str, Any]:
+        chain = _chain(genotype)
+        spatial = [layer for layer in chain.layers if layer.is_spatial]
+        dense = [layer for layer in chain.layers if not layer.is_spatial]
+        labels = ["input"]
+        labels += [_layer_label(layer) for layer in spatial]
+        labels.append(f"global {chain.global_pool} pool")
+        labels += [_layer_label(layer) for layer in dense]
+        labels.append("linear")
+        nodes = [{"id": i, "label": label} for i, label in enumerate(labels)]
+        edges = [{"source": i, "target": i + 1, "label": ""} for i in range(len(labels) - 1)]
+        return {"kind": "chain", "nodes": nodes, "edges": edges}
+
+    def genotype_from_dict(self, data: dict[str, Any]) -> ChainGenotype:
+        return ChainGenotype.from_dict(data)
 
 
-__all__ = [
-    "ACTIVATIONS",
-    "GLOBAL_POOLS",
-    "NORMS",
-    "OPS",
-    "ChainSpace",
-    "ChainSpaceConfig",
-    "Range",
-    "TrainingSpaceConfig",
-]
+def _layer_label(layer: Layer) -> str:
+    if layer.op in POOL_OPS:
+        return f"{layer.op} {layer.kernel}"
+    head = (
+        f"{layer.op} {layer.kernel}, {layer.width} ch" if layer.kernel else f"dense {layer.width}"
+    )
+    parts = [head]
+    if layer.norm != "none":
+        parts.append(f"{layer.norm} norm")
+    parts.append(layer.activation)
+    if layer.dropout:
+        parts.append(f"dropout {layer.dropout:g}")
+    return ", ".join(parts)
+
+
+def _chain(genotype: Genotype) -> ChainGenotype:
+    if not isinstance(genotype, ChainGenotype):
+        raise GenotypeError(f"a chain space takes chain genotypes, got {type(genotype).__name__}")
+    return genotype
+
+
+__all__ = ["ChainSpace", "ChainSpaceConfig", "Range", "TrainingSpaceConfig"]

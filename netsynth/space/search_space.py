@@ -117,6 +117,14 @@ class SearchSpace(Mapping[str, Distribution]):
                 params[name] = distribution.sample(rng)
         return params
 
+    def active_only(self, params: Mapping[str, ParamValue]) -> dict[str, ParamValue]:
+        """``params`` restricted to the parameters of this space active under them."""
+        kept: dict[str, ParamValue] = {}
+        for name in self._distributions:
+            if name in params and self.is_active(name, kept):
+                kept[name] = params[name]
+        return kept
+
     def validate(self, params: Mapping[str, ParamValue]) -> None:
         """Raise ``ValueError`` unless ``params`` holds exactly the active parameters, in range."""
         for name, distribution in self._distributions.items():

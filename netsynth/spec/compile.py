@@ -57,12 +57,12 @@ def _dataset_source(dataset: str, base_dir: Path) -> str:
 def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
     if spec.space is not None:
         from netsynth.estimation.training import DataConfig, FinalConfig, TrainingEstimator
-        from netsynth.space.chain_space import ChainSpace
+        from netsynth.space.architecture_space import make_architecture_space
 
         assert spec.data is not None
         final = spec.final
         return TrainingEstimator(
-            ChainSpace(spec.space),
+            make_architecture_space(spec.space.model_dump(mode="json")),
             DataConfig(
                 dataset=_dataset_source(spec.data.dataset, base_dir),
                 options=dict(spec.data.options),
@@ -83,9 +83,9 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
 
 def _search_space(spec: ExperimentSpec) -> Any:
     if spec.space is not None:
-        from netsynth.space.chain_space import ChainSpace
+        from netsynth.space.architecture_space import make_architecture_space
 
-        return ChainSpace(spec.space).flat()
+        return make_architecture_space(spec.space.model_dump(mode="json")).flat()
     return spec.search_space()
 
 
