@@ -245,13 +245,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from netsynth.data.dataset import DataError
     from netsynth.estimation.function import ObjectiveRefError
     from netsynth.experiment import ExperimentError
+    from netsynth.space.genotype import GenotypeError
     from netsynth.spec.errors import SpecError
     from netsynth.storage.storage import ExperimentNotFoundError, StorageError
 
     try:
         code: int = args.handler(args)
         return code
-    except (SpecError, UsageError, ExperimentError, ObjectiveRefError, DataError) as exc:
+    except (
+        SpecError,
+        UsageError,
+        ExperimentError,
+        ObjectiveRefError,
+        DataError,
+        GenotypeError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ExperimentNotFoundError as exc:

@@ -27,7 +27,7 @@ from safetensors.torch import load_file, save_file
 from netsynth.estimation.train_loop import evaluate
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.export import export_model
-from netsynth.nn import build, count_flops, count_params
+from netsynth.nn import build, count_flops, count_params, measure_latency
 from netsynth.space.genotype import genotype_from_dict
 from netsynth.trial_record import TrialRecord, TrialState
 
@@ -140,6 +140,7 @@ def retrain_trials(
                 "val_acc": trial.value,
                 "params": count_params(model),
                 "flops": count_flops(model, estimator.splits().input_shape),
+                "latency_ms": measure_latency(model, estimator.splits().input_shape),
                 "epochs": result.epochs,
                 "train_seconds": result.seconds,
                 "curve": result.curve,

@@ -27,7 +27,7 @@ from netsynth.data.registry import load_dataset
 from netsynth.data.splits import Splits, make_splits
 from netsynth.estimation.train_loop import TensorSplit, TrainResult, train
 from netsynth.estimation.training_config import TrainingConfig
-from netsynth.nn import build, count_flops, count_params
+from netsynth.nn import build, count_flops, count_params, measure_latency
 from netsynth.space.architecture_space import ArchitectureSpace, make_architecture_space
 from netsynth.space.genotype import Genotype
 from netsynth.space.seeded_draw import unit_draw
@@ -261,6 +261,7 @@ class TrainingEstimator:
             "train_loss": result.train_loss,
             "params": float(count_params(model)),
             "flops": float(count_flops(model, shape)),
+            "latency_ms": measure_latency(model, shape),
             "epochs": float(result.epochs),
             "train_seconds": result.seconds,
         }

@@ -1,7 +1,7 @@
 """Turning genotypes into PyTorch modules: layer ops, ``build``, repair, size and FLOPs."""
 
 from netsynth.nn.build import build
-from netsynth.nn.complexity import count_flops, count_params
+from netsynth.nn.complexity import count_flops, count_params, measure_latency
 from netsynth.nn.repair import repair
 
-__all__ = ["build", "count_flops", "count_params", "repair"]
+__all__ = ["build", "count_flops", "count_params", "measure_latency", "repair"]

@@ -1,4 +1,4 @@
-"""Model size and cost: parameters, and FLOPs of one forward pass for one sample.
+"""Model size and cost: parameters, FLOPs and latency of one forward pass for one sample.
 
 FLOPs are counted by PyTorch's own ``torch.utils.flop_counter`` (matrix multiplies and
 convolutions, 2 FLOPs per multiply-add); elementwise ops and norms are not counted.
@@ -27,3 +27,40 @@ def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
     finally:
         model.train(was_training)
     return int(counter.get_total_flops())
+
+
+def measure_latency(
+    model: nn.Module, input_shape: Sequence[int], *, repeats: int = 20, warmup: int = 3
+) -> float:
+    """Median milliseconds of one forward pass for one sample on the model's device (eval
+    mode, no gradients; CUDA timed with events)."""
+    import statistics
+    import time
+
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    was_training = model.training
+    model.eval()
+    x = torch.zeros(1, *input_shape, device=device)
+    times: list[float] = []
+    try:
+        with torch.no_grad():
+            for i in range(warmup + repeats):
+                if device.type == "cuda":
+                    start, end = (
+                        torch.cuda.Event(enable_timing=True),
+                        torch.cuda.Event(enable_timing=True),
+                    )
+                    start.record()
+                    model(x)
+                    end.record()
+                    torch.cuda.synchronize(device)
+                    elapsed = start.elapsed_time(end)
+                else:
+                    began = time.perf_counter()
+                    model(x)
+                    elapsed = (time.perf_counter() - began) * 1000
+                if i >= warmup:
+                    times.append(elapsed)
+    finally:
+        model.train(was_training)
+    return statistics.median(times)
