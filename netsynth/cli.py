@@ -167,6 +167,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     from netsynth.experiment_factory import load_experiment
 
     experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
+    if args.trial is not None:
+        from netsynth.display.trial_detail import trial_lines
+
+        record = next((t for t in experiment.trials() if t.number == args.trial), None)
+        if record is None:
+            raise UsageError(f"experiment {args.name!r} has no trial {args.trial}")
+        print("\n".join(trial_lines(experiment, record)))
+        return EXIT_OK
     print_leaderboard(experiment, top=args.top, fmt=args.format)
     return EXIT_OK
 
@@ -220,6 +228,7 @@ def _parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("show", help="show an experiment's leaderboard")
     show.add_argument("name")
+    show.add_argument("--trial", type=int, help="one trial in full, its architecture as text")
     storage_option(show)
     output_options(show, 20)
     show.set_defaults(handler=cmd_show)
