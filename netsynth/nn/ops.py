@@ -56,6 +56,8 @@ class FactorizedReduce(nn.Module):
 
     def __init__(self, c_in: int, c_out: int, dims: int, affine: bool = True) -> None:
         super().__init__()
+        if c_out < 2:
+            raise ValueError(f"FactorizedReduce needs c_out >= 2 (two halves), got {c_out}")
         self.dims = dims
         self.relu = nn.ReLU()
         half = c_out // 2

@@ -29,6 +29,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part in ("float", "int", "categorical") and out.endswith("]"):
             continue  # the discriminated-union tag pydantic adds to the path
+        elif part in ("chain", "dag", "cell", "nb201") and out == "space":
+            continue
         else:
             out += f".{part}" if out else str(part)
     return out
@@ -36,6 +38,9 @@ def _path(loc: tuple[int | str, ...]) -> str:
 
 def _message(error: dict[str, object]) -> str:
     if error.get("type") == "union_tag_not_found":
+        loc = error.get("loc")
+        if isinstance(loc, tuple) and loc and loc[0] == "space":
+            return "missing 'type'; one of: 'chain', 'dag', 'cell', 'nb201'"
         return "missing 'type'; one of: 'float', 'int', 'categorical'"
     message = str(error.get("msg", "invalid"))
     for prefix in ("Value error, ", "Assertion failed, "):

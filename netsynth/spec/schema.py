@@ -23,7 +23,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
+from netsynth.space.cell_space import CellSpaceConfig
 from netsynth.space.chain_space import ChainSpaceConfig
+from netsynth.space.dag_space import DagSpaceConfig
 from netsynth.space.distributions import (
     CategoricalDistribution,
     ChoiceValue,
@@ -31,6 +33,7 @@ from netsynth.space.distributions import (
     FloatDistribution,
     IntDistribution,
 )
+from netsynth.space.nb201_space import NB201SpaceConfig
 from netsynth.space.search_space import Condition, SearchSpace
 from netsynth.strict_model import Strict
 
@@ -197,6 +200,12 @@ class ExecutionSpec(Strict):
         return self
 
 
+SpaceConfig = Annotated[
+    ChainSpaceConfig | DagSpaceConfig | CellSpaceConfig | NB201SpaceConfig,
+    Field(discriminator="type"),
+]
+
+
 class DataSpec(Strict):
     """The dataset an architecture search trains on: a built-in name (``mnist1d``,
     ``digits``) or a path (relative to the spec) to an .npz / .csv file or image folder."""
@@ -224,7 +233,7 @@ class ExperimentSpec(Strict):
     objective: ObjectiveSpec | None = None  # default for architecture search: val_acc, maximize
     trial: TrialSpec | None = None
     parameters: list[Parameter] = Field(default_factory=list)
-    space: ChainSpaceConfig | None = None
+    space: SpaceConfig | None = None
     data: DataSpec | None = None
     final: FinalSpec = FinalSpec()
     algorithm: ComponentSpec = ComponentSpec(name="random")
