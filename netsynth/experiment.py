@@ -47,6 +47,9 @@ from netsynth.storage.storage import (
     TrialDraft,
     TrialFinishedError,
 )
+from netsynth.space.architecture_space import make_architecture_space
+from netsynth.strategies.context import StrategyContext
+from netsynth.strategies.goal import Goal
 from netsynth.strategies.registry import make_strategy
 from netsynth.strategies.strategy import Candidate, Strategy
 from netsynth.trial import Trial
@@ -96,7 +99,15 @@ class Experiment:
         self.objective = Objective.from_dict(config.get("objective", {}))
         self.seed = int(config["seed"])
         self.space = SearchSpace.from_dict(config["space"]) if config.get("space") else None
-        self.strategy = strategy or make_strategy(config.get("strategy", {}), seed=self.seed)
+        self.goal = Goal.from_config(config)
+        self.architecture = (
+            make_architecture_space(config["architecture"]) if config.get("architecture") else None
+        )
+        self.strategy = strategy or make_strategy(
+            config.get("strategy", {}),
+            seed=self.seed,
+            context=StrategyContext(self.goal, self.architecture),
+        )
         self.scheduler = scheduler or make_scheduler(config.get("scheduler", {}))
         self._space_dicts = self.space.to_dict() if self.space is not None else {}
         self._inferred: dict[str, Distribution] = {}

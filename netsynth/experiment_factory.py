@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from netsynth.experiment import Experiment, ExperimentError
 from netsynth.experiment_record import ExperimentRecord
 from netsynth.objective import Direction, Objective
 from netsynth.schedulers.scheduler import Scheduler
+from netsynth.space.architecture_space import ArchitectureSpace
 from netsynth.space.search_space import SearchSpace
 from netsynth.storage.storage import (
     ExperimentExistsError,
@@ -21,7 +22,7 @@ from netsynth.storage.url import open_storage
 from netsynth.strategies.strategy import Strategy
 
 # Config keys that define what is searched; a re-created experiment must agree on these.
-_IDENTITY_KEYS = ("objective", "space", "strategy", "scheduler")
+_IDENTITY_KEYS = ("objective", "space", "strategy", "scheduler", "architecture", "goal")
 
 
 def _default_name() -> str:
@@ -36,8 +37,17 @@ def build_config(
     strategy: str | Mapping[str, Any] | Strategy = "random",
     scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
     seed: int | None = None,
+    architecture: ArchitectureSpace | Mapping[str, Any] | None = None,
+    constraints: Mapping[str, float] | None = None,
+    pareto: Sequence[tuple[str, str | Direction]] = (),
 ) -> dict[str, Any]:
     """The stored description of an experiment; both the Python API and the spec build it."""
+    if architecture is not None and not isinstance(architecture, Mapping):
+        architecture = architecture.to_dict()
+    if space is None and architecture is not None:
+        from netsynth.space.architecture_space import make_architecture_space
+
+        space = make_architecture_space(architecture).flat()
     if space is not None and not isinstance(space, SearchSpace):
         space = SearchSpace.from_dict(space)
 
@@ -50,13 +60,22 @@ def build_config(
             return dict(part)
         return part.to_dict()
 
-    return {
+    config: dict[str, Any] = {
         "objective": Objective(metric, Direction(direction)).to_dict(),
         "space": space.to_dict() if space is not None else None,
         "strategy": described(strategy),
         "scheduler": described(scheduler),
         "seed": seed if seed is not None else secrets.randbelow(2**31),
     }
+    # Only when used, so that configs stored before these keys existed still compare equal.
+    if architecture is not None:
+        config["architecture"] = dict(architecture)
+    if constraints or pareto:
+        config["goal"] = {
+            "constraints": {str(k): float(v) for k, v in (constraints or {}).items()},
+            "pareto": [Objective(m, Direction(d)).to_dict() for m, d in pareto],
+        }
+    return config
 
 
 def create_experiment(
@@ -70,11 +89,18 @@ def create_experiment(
     scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
     seed: int | None = None,
     load_if_exists: bool = False,
+    architecture: ArchitectureSpace | Mapping[str, Any] | None = None,
+    constraints: Mapping[str, float] | None = None,
+    pareto: Sequence[tuple[str, str | Direction]] = (),
 ) -> Experiment:
     """Create an experiment (in memory unless ``storage`` is a URL such as
     ``"sqlite:///netsynth.db"``). ``space`` declares the parameters up front; without it the
-    objective defines them as it runs (``trial.suggest_float(...)``). With ``load_if_exists``
-    an experiment of the same name is continued, provided it searches the same thing."""
+    objective defines them as it runs (``trial.suggest_float(...)``). ``architecture`` (an
+    architecture space or its config) gives NAS strategies the structured view; its flat view is
+    the space. ``constraints`` bound metrics from above (``{"params": 20_000}``); ``pareto``
+    names further objectives (``[("params", "minimize")]``) for a Pareto front. With
+    ``load_if_exists`` an experiment of the same name is continued, provided it searches the
+    same thing."""
     store = open_storage(storage)
     config = build_config(
         metric=metric,
@@ -83,6 +109,9 @@ def create_experiment(
         strategy=strategy,
         scheduler=scheduler,
         seed=seed,
+        architecture=architecture,
+        constraints=constraints,
+        pareto=pareto,
     )
     objects = {
         "strategy": strategy if not isinstance(strategy, (str, Mapping)) else None,

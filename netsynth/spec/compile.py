@@ -20,6 +20,8 @@ from netsynth.schedulers.registry import make_scheduler
 from netsynth.spec.errors import SpecError
 from netsynth.spec.schema import ExperimentSpec
 from netsynth.storage.url import DEFAULT_STORAGE_URL
+from netsynth.strategies.context import StrategyContext
+from netsynth.strategies.goal import Goal
 from netsynth.strategies.registry import make_strategy
 
 
@@ -34,7 +36,7 @@ def _component(spec: ExperimentSpec, source: str) -> tuple[dict[str, Any], dict[
     strategy = {"name": spec.algorithm.name, **spec.algorithm.settings()}
     scheduler = {"name": spec.scheduler.name, **spec.scheduler.settings()}
     try:
-        make_strategy(strategy, seed=0)
+        make_strategy(strategy, seed=0, context=_context(spec))
     except ValueError as exc:
         raise SpecError(source, [("algorithm", str(exc))]) from None
     try:
@@ -42,6 +44,18 @@ def _component(spec: ExperimentSpec, source: str) -> tuple[dict[str, Any], dict[
     except ValueError as exc:
         raise SpecError(source, [("scheduler", str(exc))]) from None
     return strategy, scheduler
+
+
+def _context(spec: ExperimentSpec) -> StrategyContext:
+    architecture = None
+    if spec.space is not None:
+        from netsynth.space.architecture_space import make_architecture_space
+
+        architecture = make_architecture_space(spec.space.model_dump(mode="json"))
+    goal = Goal.from_config(
+        {"objective": spec.resolved_objective.model_dump(), "goal": spec.resolved_objective.goal()}
+    )
+    return StrategyContext(goal, architecture)
 
 
 def _dataset_source(dataset: str, base_dir: Path) -> str:
@@ -119,6 +133,9 @@ def compile_spec(
         direction=objective.direction,
         metric=objective.metric,
         space=_search_space(spec),
+        architecture=spec.space.model_dump(mode="json") if spec.space is not None else None,
+        constraints=objective.constraints,
+        pareto=[(p.metric, p.direction) for p in objective.pareto],
         strategy=strategy,
         scheduler=scheduler,
         seed=spec.seed,

@@ -138,9 +138,27 @@ Parameter = Annotated[
 ]
 
 
+class ParetoObjectiveSpec(Strict):
+    metric: Name
+    direction: Literal["minimize", "maximize"]
+
+
 class ObjectiveSpec(Strict):
+    """The metric to optimize; ``constraints`` bound other metrics from above (``{params:
+    20000, latency_ms: 5}``: infeasible trials rank below every feasible one); ``pareto``
+    lists further objectives traded off against this one (the leaderboard shows the front)."""
+
     metric: Name = "value"
     direction: Literal["minimize", "maximize"]
+    constraints: dict[Name, float] = Field(default_factory=dict)
+    pareto: list[ParetoObjectiveSpec] = Field(default_factory=list)
+
+    def goal(self) -> dict[str, Any]:
+        """The stored form (``Goal.from_config`` reads it back)."""
+        return {
+            "constraints": dict(self.constraints),
+            "pareto": [p.model_dump() for p in self.pareto],
+        }
 
 
 class TrialSpec(Strict):

@@ -8,6 +8,7 @@ from typing import Any
 from netsynth.space.distributions import ParamValue
 from netsynth.space.search_space import SearchSpace
 from netsynth.space.seeded_draw import seeded_draw
+from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord
 
@@ -24,7 +25,7 @@ class RandomSearch:
 
     name = "random"
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, *, context: StrategyContext | None = None) -> None:
         self.seed = int(seed)
 
     def propose(

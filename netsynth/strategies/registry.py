@@ -1,27 +1,59 @@
-"""Strategies by name, for specs and for rebuilding a stored experiment."""
+"""Strategies by name, for specs and for rebuilding a stored experiment.
+
+Each is imported on first use, so that naming ``random`` never loads PyTorch or Optuna.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+import inspect
+from collections.abc import Mapping
 from typing import Any
 
-from netsynth.strategies.random_search import RandomSearch
+from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.strategy import Strategy
 
-STRATEGIES: dict[str, Callable[..., Strategy]] = {
-    "random": RandomSearch,
+# name -> "module:class"
+STRATEGIES: dict[str, str] = {
+    "random": "netsynth.strategies.random_search:RandomSearch",
+    "grid": "netsynth.strategies.grid_search:GridSearch",
+    "tpe": "netsynth.strategies.optuna_sampler:TPE",
+    "gp": "netsynth.strategies.optuna_sampler:GPBO",
+    "cmaes": "netsynth.strategies.optuna_sampler:CMAES",
+    "nsga2": "netsynth.strategies.optuna_sampler:NSGA2",
+    "evolution": "netsynth.strategies.regularized_evolution:RegularizedEvolution",
+    "reinforce": "netsynth.strategies.reinforce:Reinforce",
+    "bananas": "netsynth.strategies.predictor_guided:PredictorGuided",
 }
 
 
-def make_strategy(config: Mapping[str, Any], *, seed: int) -> Strategy:
-    """``make_strategy({"name": "random"}, seed=1)``; settings other than ``name`` are passed on;
-    ``seed`` is the experiment's unless the config names one."""
-    settings = dict(config)
-    name = settings.pop("name", "random")
+def strategy_class(name: str) -> type:
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; available: {', '.join(sorted(STRATEGIES))}")
+    module, _, attr = STRATEGIES[name].partition(":")
+    cls: type = getattr(importlib.import_module(module), attr)
+    return cls
+
+
+def make_strategy(
+    config: Mapping[str, Any], *, seed: int, context: StrategyContext | None = None
+) -> Strategy:
+    """``make_strategy({"name": "evolution", "population": 50}, seed=1)``; settings other than
+    ``name`` are passed on; ``seed`` is the experiment's unless the config names one."""
+    settings = dict(config)
+    name = settings.pop("name", "random")
+    cls = strategy_class(name)
     settings.setdefault("seed", seed)
+    accepted = inspect.signature(cls).parameters
+    unknown = sorted(set(settings) - set(accepted) - {"context"})
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        known = sorted(set(accepted) - {"seed", "context"})
+        raise ValueError(
+            f"strategy {name!r}: unknown setting(s) {', '.join(unknown)}; "
+            f"it takes {', '.join(known) or 'no settings'}"
+        )
     try:
-        return STRATEGIES[name](**settings)
-    except TypeError as exc:
+        strategy: Strategy = cls(**settings, context=context or StrategyContext())
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"strategy {name!r}: {exc}") from exc
+    return strategy

@@ -16,6 +16,11 @@ from netsynth.space.search_space import SearchSpace
 from netsynth.trial_record import TrialRecord
 
 
+class SpaceExhausted(Exception):
+    """Raised by ``propose`` when the strategy has nothing left to try (e.g. a finished grid);
+    the search ends as if a budget ran out."""
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A proposed point: flat params, plus notes for the trial record (e.g. ``parent``)."""

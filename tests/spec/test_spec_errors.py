@@ -141,7 +141,7 @@ def test_unknown_nested_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_unknown_key_in_objective(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = mutated(lambda d: d["objective"].update(goal="min"))
     problems = reject(data, tmp_path, capsys, "objective")
-    assert "allowed: direction, metric" in problem(problems, "objective")
+    assert "allowed: constraints, direction, metric, pareto" in problem(problems, "objective")
 
 
 # -- wrong types ----------------------------------------------------------------------------------
