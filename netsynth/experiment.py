@@ -36,6 +36,7 @@ from netsynth.runner.process_pool import ProcessPoolExecutor
 from netsynth.runner.search_loop import ProgressCallback, SearchLoop
 from netsynth.schedulers.registry import make_scheduler
 from netsynth.schedulers.scheduler import Decision, Scheduler
+from netsynth.space.architecture_space import make_architecture_space
 from netsynth.space.distributions import (
     Distribution,
     ParamValue,
@@ -47,7 +48,6 @@ from netsynth.storage.storage import (
     TrialDraft,
     TrialFinishedError,
 )
-from netsynth.space.architecture_space import make_architecture_space
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.registry import make_strategy
@@ -78,6 +78,10 @@ def estimator_from_config(data: Mapping[str, Any] | None) -> Estimator | None:
         from netsynth.estimation.training import TrainingEstimator  # torch only when needed
 
         return TrainingEstimator.from_dict(dict(data))
+    if data.get("type") == "tabular":
+        from netsynth.tabular.estimator import TabularEstimator
+
+        return TabularEstimator(data.get("table"))
     raise ExperimentError(f"unknown estimator type {data.get('type')!r} in the stored config")
 
 
@@ -153,7 +157,7 @@ class Experiment:
         """Trials ranked best first, as rows for a table (see ``netsynth show``)."""
         from netsynth.display.leaderboard import leaderboard_rows
 
-        return leaderboard_rows(self.trials(), self.objective, top)
+        return leaderboard_rows(self.trials(), self.objective, top, self.goal)
 
     def print_leaderboard(self, top: int | None = 10) -> None:
         from netsynth.display.leaderboard import print_leaderboard

@@ -9,7 +9,8 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from netsynth.objective import Objective
+from netsynth.objective import Direction, Objective
+from netsynth.strategies.goal import Goal, pareto_front
 from netsynth.trial_record import TrialRecord, TrialState
 
 if TYPE_CHECKING:
@@ -23,22 +24,32 @@ _STATE_ORDER = {
 }
 
 
-def ranked(trials: Sequence[TrialRecord], objective: Objective) -> list[TrialRecord]:
-    """COMPLETE trials best first, then PRUNED (by their last value), RUNNING and FAILED."""
+def ranked(
+    trials: Sequence[TrialRecord], objective: Objective, goal: Goal | None = None
+) -> list[TrialRecord]:
+    """COMPLETE trials best first (those keeping the goal's constraints before those breaking
+    them), then PRUNED (by their last value), RUNNING and FAILED."""
 
-    def key(t: TrialRecord) -> tuple[int, float, int]:
+    def key(t: TrialRecord) -> tuple[int, int, float, int]:
         has_value = t.value is not None and not math.isnan(t.value)
         value = objective.sort_key(t.value) if has_value else math.inf  # type: ignore[arg-type]
-        return (_STATE_ORDER[t.state], value, t.number)
+        broken = 1 if goal is not None and goal.constraints and goal.broken(t) else 0
+        return (_STATE_ORDER[t.state], broken, value, t.number)
 
     return sorted(trials, key=key)
 
 
 def leaderboard_rows(
-    trials: Sequence[TrialRecord], objective: Objective, top: int | None = None
+    trials: Sequence[TrialRecord],
+    objective: Objective,
+    top: int | None = None,
+    goal: Goal | None = None,
 ) -> list[dict[str, Any]]:
+    """One row per trial, best first. With a goal that has constraints, a row says whether the
+    trial keeps them (``feasible``); with Pareto objectives, whether it is on the front."""
+    front = {t.id for t in pareto_front(trials, goal)} if goal and goal.pareto else set()
     rows = []
-    for rank, trial in enumerate(ranked(trials, objective)[:top], start=1):
+    for rank, trial in enumerate(ranked(trials, objective, goal)[:top], start=1):
         row: dict[str, Any] = {
             "rank": rank,
             "trial": trial.number,
@@ -48,6 +59,15 @@ def leaderboard_rows(
             "duration_s": None if trial.duration is None else round(trial.duration, 4),
             "reason": trial.reason,
         }
+        if goal is not None and goal.constraints and trial.state is TrialState.COMPLETE:
+            broken = goal.broken(trial)
+            row["feasible"] = not broken
+            if broken:
+                row["reason"] = "breaks " + ", ".join(broken)
+        if goal is not None and goal.pareto:
+            row["pareto_front"] = trial.id in front
+            if trial.id in front:
+                row["reason"] = "Pareto front" + (f"; {row['reason']}" if row["reason"] else "")
         if "architecture" in trial.attrs:  # a trained architecture: what it is and its size
             row["architecture"] = trial.attrs["architecture"]
             row["training"] = trial.attrs.get("training", {})
@@ -222,12 +242,35 @@ def render(experiment: Experiment, fmt: str = "table", top: int | None = 10) -> 
     return table(rows, experiment.objective, title)
 
 
+def pareto_table(experiment: Experiment) -> Any:
+    """The trials on the Pareto front of the experiment's objectives, best main value first."""
+    from rich.table import Table
+
+    goal = experiment.goal
+    arrows = {Direction.MAXIMIZE: "↑", Direction.MINIMIZE: "↓"}
+    names = " vs ".join(f"{o.metric} {arrows[o.direction]}" for o in goal.objectives)
+    result = Table(title=f"Pareto front: {names}", header_style="bold")
+    result.add_column("trial", justify="right")
+    for objective in goal.objectives:
+        result.add_column(objective.metric, justify="right")
+    result.add_column("architecture / params", overflow="fold")
+    for trial in pareto_front(experiment.trials(), goal):
+        values = goal.values(trial) or []
+        what = trial.attrs.get("architecture") or ", ".join(
+            f"{k}={_cell(v)}" for k, v in trial.params.items()
+        )
+        result.add_row(str(trial.number), *(_cell(v) for v in values), what)
+    return result
+
+
 def print_leaderboard(experiment: Experiment, top: int | None = 10, fmt: str = "table") -> None:
     output = render(experiment, fmt, top)
     if isinstance(output, str):
         print(output, end="" if output.endswith("\n") else "\n")
         return
     console().print(output)
+    if experiment.goal.pareto:
+        console().print(pareto_table(experiment))
     if experiment.record.attrs.get("final"):
         console().print(final_table(experiment))
 

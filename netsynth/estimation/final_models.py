@@ -76,10 +76,11 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
 
 
 def _ranked(experiment: Experiment) -> list[TrialRecord]:
-    """COMPLETE candidate trials, best first."""
+    """COMPLETE candidate trials, best first (by the goal: those keeping its constraints
+    before those breaking them)."""
     return sorted(
         (t for t in experiment.trials([TrialState.COMPLETE]) if "genotype" in t.attrs),
-        key=lambda t: (experiment.objective.sort_key(t.value or 0.0), t.number),
+        key=lambda t: (-(experiment.goal.score(t) or -math.inf), t.number),
     )
 
 

@@ -58,7 +58,9 @@ class HistoryTally:
     def update(self, history: Sequence[TrialRecord]) -> None:
         for trial in self._feed.fresh(history):
             self.finished += 1
-            self.compute_seconds += trial.duration or 0.0
+            # A simulated trial (answered from a table) counts the time it stands for.
+            simulated = trial.metrics.get("simulated_seconds")
+            self.compute_seconds += simulated if simulated is not None else trial.duration or 0.0
             if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
                 self.succeeded += 1
             if trial.counts_as_failure:

@@ -27,6 +27,7 @@ from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
 from netsynth.space.distributions import ParamValue
 from netsynth.storage.storage import TrialFinishedError
+from netsynth.strategies.strategy import SpaceExhausted
 from netsynth.trial_record import INTERRUPTED, TrialRecord, TrialState
 from netsynth.trial_task import TrialTask
 
@@ -120,7 +121,11 @@ class SearchLoop:
                 end = self._end_reason()
             budget_reached = False
             while end is None and self.executor.running() < self.executor.capacity:
-                task = experiment.create_task(history, limit=experiment.budget.max_trials)
+                try:
+                    task = experiment.create_task(history, limit=experiment.budget.max_trials)
+                except SpaceExhausted as exc:  # e.g. every grid point proposed
+                    end = SearchEnd(ExperimentState.COMPLETED, str(exc))
+                    break
                 if task is None:
                     budget_reached = True
                     break

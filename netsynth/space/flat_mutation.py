@@ -1,7 +1,7 @@
 """One local change to a point of a flat space: the mutation generic strategies use.
 
 One active parameter, picked uniformly, is redrawn: a categorical takes another of its choices;
-a number moves by a Gaussian step of a fifth of its (log-)range, clipped to the range. Children
+a number moves by a Gaussian step of a fifth of its (log-)range, reflected at the ends. Children
 that become active under a changed parent are drawn, children that become inactive are dropped.
 
 >>> import numpy as np
@@ -49,10 +49,20 @@ def nudge(distribution: Distribution, value: ParamValue, rng: np.random.Generato
     assert isinstance(distribution, (FloatDistribution, IntDistribution))
     u = to_unit(distribution, value)
     for _ in range(8):  # a step that lands on the same grid value is retried
-        moved = distribution.from_unit(min(max(u + _STEP * rng.normal(), 0.0), 1.0 - 1e-12))
+        moved = distribution.from_unit(_reflect(u + _STEP * rng.normal()))
         if moved != value:
             return moved
-    return moved
+    for _ in range(64):  # a narrow grid: any other value
+        moved = distribution.from_unit(float(rng.random()))
+        if moved != value:
+            return moved
+    return value
+
+
+def _reflect(u: float) -> float:
+    """``u`` folded back into [0, 1) at the ends, so steps near a bound still move."""
+    u = abs(u) % 2.0
+    return min(2.0 - u if u > 1.0 else u, 1.0 - 1e-12)
 
 
 def mutate_params(

@@ -28,7 +28,7 @@ _INFEASIBLE = 1e12
 
 @dataclass(frozen=True)
 class Goal:
-    objective: Objective = Objective()
+    objective: Objective = field(default_factory=Objective)
     constraints: Mapping[str, float] = field(default_factory=dict)  # metric -> largest allowed
     pareto: tuple[Objective, ...] = ()  # objectives traded off against ``objective``
 
@@ -48,6 +48,18 @@ class Goal:
             elif value > bound:
                 total += (value - bound) / max(abs(bound), 1e-12)
         return total
+
+    def broken(self, trial: TrialRecord) -> list[str]:
+        """The constraints a finished trial breaks, as ``"params > 20000"`` texts."""
+        metrics = {**trial.metrics, **_value_metric(self, trial)}
+        out = []
+        for metric, bound in self.constraints.items():
+            value = metrics.get(metric)
+            if value is None or math.isnan(value):
+                out.append(f"{metric} not reported")
+            elif value > bound:
+                out.append(f"{metric} > {bound:g}")
+        return out
 
     def score_of(self, value: float | None, metrics: Mapping[str, float]) -> float | None:
         if value is None or math.isnan(value):
@@ -110,9 +122,7 @@ def pareto_front(trials: Sequence[TrialRecord], goal: Goal) -> list[TrialRecord]
     front = [
         (trial, p)
         for trial, p in points
-        if not any(
-            all(a >= b for a, b in zip(q, p, strict=True)) and q != p for _, q in points
-        )
+        if not any(all(a >= b for a, b in zip(q, p, strict=True)) and q != p for _, q in points)
     ]
     front.sort(key=lambda item: (-item[1][0], item[0].number))
     return [trial for trial, _ in front]

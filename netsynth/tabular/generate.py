@@ -149,14 +149,18 @@ def _train_alone_seconds(cell: tuple[str, ...], splits: Splits, recipe: TableRec
     x, y = torch.from_numpy(splits.train.x), torch.from_numpy(splits.train.y)
     started = time.perf_counter()
     for start in range(0, len(x), recipe.batch_size):
-        loss = F.cross_entropy(model(x[start : start + recipe.batch_size]), y[start : start + recipe.batch_size])
+        loss = F.cross_entropy(
+            model(x[start : start + recipe.batch_size]), y[start : start + recipe.batch_size]
+        )
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
     return time.perf_counter() - started
 
 
-def _complexity(cells: list[tuple[str, ...]], splits: Splits, recipe: TableRecipe) -> tuple[np.ndarray, np.ndarray]:
+def _complexity(
+    cells: list[tuple[str, ...]], splits: Splits, recipe: TableRecipe
+) -> tuple[np.ndarray, np.ndarray]:
     params, flops = [], []
     for cell in cells:
         genotype = NB201Genotype(cell, recipe.init_channels, recipe.cells_per_stage)
@@ -175,21 +179,35 @@ def assemble(recipe: TableRecipe, parts: Path, out: Path, wall_seconds: float) -
     cells = [cell for group in groups for cell in group]
     params, flops = _complexity(cells, splits, recipe)
     # Cost model: time a spread of cells alone (after one warm-up), fit seconds ~ a + b * MFLOPs.
-    picks = np.linspace(0, len(cells) - 1, _CALIBRATION_CELLS).round().astype(int)
+    picks = np.unique(np.linspace(0, len(cells) - 1, _CALIBRATION_CELLS).round().astype(int))
     _train_alone_seconds(cells[0], splits, recipe)
     timed = np.array([_train_alone_seconds(cells[i], splits, recipe) for i in picks])
-    slope, intercept = np.polyfit(flops[picks] / 1e6, timed, 1)
+    if len(set(flops[picks].tolist())) > 1:
+        slope, intercept = np.polyfit(flops[picks] / 1e6, timed, 1)
+    else:  # every timed cell costs the same: a constant
+        slope, intercept = 0.0, float(timed.mean())
     epoch_seconds = intercept + slope * flops / 1e6
     header = {
         "version": TABLE_VERSION,
         "recipe": recipe.to_dict(),
-        "splits": {"train": len(splits.train.y), "val": len(splits.val.y), "test": len(splits.test.y)},
-        "cost_model": {"intercept_s": float(intercept), "slope_s_per_mflop": float(slope),
-                       "cells_timed": len(picks), "timed_s": timed.round(4).tolist()},
-        "generation": {"wall_seconds": round(wall_seconds, 1),
-                       "group_seconds": float(sum(float(r["seconds"]) for r in results)),
-                       "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                       "python": platform.python_version(), "torch": torch.__version__},
+        "splits": {
+            "train": len(splits.train.y),
+            "val": len(splits.val.y),
+            "test": len(splits.test.y),
+        },
+        "cost_model": {
+            "intercept_s": float(intercept),
+            "slope_s_per_mflop": float(slope),
+            "cells_timed": len(picks),
+            "timed_s": timed.round(4).tolist(),
+        },
+        "generation": {
+            "wall_seconds": round(wall_seconds, 1),
+            "group_seconds": float(sum(float(r["seconds"]) for r in results)),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+        },
     }
     np.savez_compressed(
         out,

@@ -103,9 +103,8 @@ class TabularTable:
 def _load(path: str | None) -> TabularTable:
     if path is None:
         resource = files("netsynth.tabular").joinpath("data", SHIPPED)
-        with resource.open("rb") as handle:
-            with np.load(handle) as arrays:
-                return TabularTable(dict(arrays), f"netsynth/tabular/data/{SHIPPED}")
+        with resource.open("rb") as handle, np.load(handle) as arrays:
+            return TabularTable(dict(arrays), f"netsynth/tabular/data/{SHIPPED}")
     if not Path(path).is_file():
         raise FileNotFoundError(f"no tabular benchmark table at {path}")
     with np.load(path) as arrays:

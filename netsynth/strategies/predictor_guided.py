@@ -1,0 +1,233 @@
+"""Predictor-guided search, after BANANAS (White et al., 2021).
+
+An ensemble of small MLPs (different initializations) is fitted to the encodings of the
+finished trials (the architecture space's encoding, e.g. the path encoding of a cell, followed
+by the training hyperparameters) and their scores. Each proposal mutates the best ``parents``
+trials into ``candidates`` unseen children and picks the one with the highest acquisition:
+independent Thompson sampling (a draw from each child's predicted mean and spread across the
+ensemble) or an upper confidence bound. The first ``warmup`` trials are random.
+
+Refitting costs the most, so the ensemble is refitted when the number of finished trials has
+grown by ``refit_growth`` (at least by one) since the last fit, on the trials the schedule
+names: a function of the history alone, so resumed and uninterrupted runs agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.context import StrategyContext
+from netsynth.strategies.regularized_evolution import trial_rng
+from netsynth.strategies.representation import Point, Representation
+from netsynth.strategies.strategy import Candidate
+from netsynth.trial_record import TrialRecord
+
+_FIT_STEPS = 200
+_HIDDEN = 32
+_LEARNING_RATE = 0.01
+_WEIGHT_DECAY = 1e-4
+
+
+def _fit_sizes(warmup: int, growth: float, limit: int) -> list[int]:
+    """The history sizes at which the ensemble is refitted, up to ``limit``."""
+    sizes = [max(warmup, 2)]
+    while sizes[-1] < limit:
+        sizes.append(max(sizes[-1] + 1, math.ceil(sizes[-1] * growth)))
+    return sizes
+
+
+class Ensemble:
+    """``members`` two-hidden-layer ReLU MLPs, each from its own initialization, fitted
+    together to (x, y) by full-batch Adam on the squared error; ``predict`` gives the mean and
+    the spread across members per row. In NumPy, all members in one array per layer: fitting
+    is a few milliseconds, where a framework's per-op overhead would dominate such small nets.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, members: int, seed: int) -> None:
+        self.mean_y, self.std_y = float(y.mean()), float(y.std()) or 1.0
+        rng = np.random.default_rng(seed)
+        sizes = [x.shape[1], _HIDDEN, _HIDDEN, 1]
+        self.weights = [
+            rng.normal(0.0, np.sqrt(2.0 / a), size=(members, a, b))
+            for a, b in zip(sizes, sizes[1:])
+        ]
+        self.biases = [np.zeros((members, 1, b)) for b in sizes[1:]]
+        target = ((y - self.mean_y) / self.std_y)[None, :, None]
+        params = [*self.weights, *self.biases]
+        moments = [np.zeros_like(p) for p in params]
+        squares = [np.zeros_like(p) for p in params]
+        for step in range(1, _FIT_STEPS + 1):
+            grads = self._gradients(x, target)
+            for p, g, m, v in zip(params, grads, moments, squares, strict=True):
+                g = g + _WEIGHT_DECAY * p
+                m *= 0.9
+                m += 0.1 * g
+                v *= 0.999
+                v += 0.001 * g * g
+                p -= (
+                    _LEARNING_RATE * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+                )
+
+    def _forward(self, x: np.ndarray) -> list[np.ndarray]:
+        """Activations of every layer, (members, rows, width) each; the last is the output."""
+        out = [np.broadcast_to(x, (self.weights[0].shape[0], *x.shape))]
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            z = out[-1] @ w + b
+            out.append(np.maximum(z, 0.0) if i < len(self.weights) - 1 else z)
+        return out
+
+    def _gradients(self, x: np.ndarray, target: np.ndarray) -> list[np.ndarray]:
+        acts = self._forward(x)
+        delta = 2.0 * (acts[-1] - target) / x.shape[0]  # d(mean squared error)/d(output)
+        grads_w, grads_b = [], []
+        for i in range(len(self.weights) - 1, -1, -1):
+            grads_w.append(acts[i].transpose(0, 2, 1) @ delta)
+            grads_b.append(delta.sum(axis=1, keepdims=True))
+            if i:
+                delta = (delta @ self.weights[i].transpose(0, 2, 1)) * (acts[i] > 0)
+        return [*grads_w[::-1], *grads_b[::-1]]
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        rows = self._forward(x)[-1][:, :, 0] * self.std_y + self.mean_y  # (members, rows)
+        return rows.mean(axis=0), rows.std(axis=0)
+
+
+class PredictorGuided:
+    name = "bananas"
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        warmup: int = 10,
+        ensemble: int = 5,
+        parents: int = 10,
+        candidates: int = 100,
+        acquisition: str = "its",
+        refit_growth: float = 1.2,
+        context: StrategyContext | None = None,
+    ) -> None:
+        if acquisition not in ("its", "ucb"):
+            raise ValueError(f"acquisition must be 'its' or 'ucb', got {acquisition!r}")
+        for name, value in (
+            ("warmup", warmup),
+            ("ensemble", ensemble),
+            ("parents", parents),
+            ("candidates", candidates),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be >= 1, got {value}")
+        if refit_growth < 1.0:
+            raise ValueError(f"refit_growth must be >= 1, got {refit_growth}")
+        self.seed = int(seed)
+        self.warmup = int(warmup)
+        self.ensemble = int(ensemble)
+        self.parents = int(parents)
+        self.candidates = int(candidates)
+        self.acquisition = acquisition
+        self.refit_growth = float(refit_growth)
+        self.context = context or StrategyContext()
+        self._view: Representation | None = None
+        self._model: tuple[tuple[int, ...], Ensemble] | None = None  # (trials fitted on, model)
+        self._encodings: dict[int, np.ndarray] = {}  # trial number -> encoding
+
+    def _representation(self, space: SearchSpace) -> Representation:
+        if self._view is None or self._view.space is not space:
+            self._view = Representation(space, self.context.architecture)
+        return self._view
+
+    def _fitted(self, view: Representation, scored: list[tuple[int, float, Point]]) -> Ensemble:
+        """The ensemble for the largest scheduled size the history reaches."""
+        sizes = _fit_sizes(self.warmup, self.refit_growth, len(scored))
+        size = max(s for s in sizes if s <= len(scored))
+        chosen = scored[:size]  # by trial number
+        key = tuple(number for number, _, _ in chosen)
+        if self._model is None or self._model[0] != key:
+            x = np.stack([self._encoding(view, number, point) for number, _, point in chosen])
+            y = np.array([score for _, score, _ in chosen])
+            feasible = y > -1e11
+            if feasible.any():  # constraint breakers: just below the worst feasible score
+                y = np.where(feasible, y, y[feasible].min() - (np.ptp(y[feasible]) or 1.0))
+            self._model = (key, Ensemble(x, y, self.ensemble, self.seed + size))
+        return self._model[1]
+
+    def _encoding(self, view: Representation, number: int, point: Point) -> np.ndarray:
+        vector = self._encodings.get(number)
+        if vector is None:
+            vector = self._encodings[number] = view.encode(point)
+        return vector
+
+    def propose(
+        self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
+    ) -> list[Candidate]:
+        view = self._representation(space)
+        scored = sorted(
+            (t.number, s, view.trial(t)[0])
+            for t in history
+            if (s := self.context.goal.score(t)) is not None
+        )
+        seen = view.trial_keys(history)
+        out = []
+        for number in numbers:
+            rng = trial_rng(self.seed, number)
+            point, attrs = self._choose(view, scored, seen, rng)
+            seen.add(view.key(point))
+            out.append(Candidate(view.params(point), attrs))
+        return out
+
+    def _choose(
+        self,
+        view: Representation,
+        scored: list[tuple[int, float, Point]],
+        seen: set[str],
+        rng: np.random.Generator,
+    ) -> tuple[Point, dict[str, Any]]:
+        if len(scored) >= max(self.warmup, 2):
+            model = self._fitted(view, scored)
+            best = sorted(scored, key=lambda s: (-s[1], s[0]))[: self.parents]
+            children: dict[str, tuple[Point, int]] = {}
+            for i in range(self.candidates * 3):  # unseen children may be scarce near the end
+                if len(children) >= self.candidates:
+                    break
+                parent = best[i % len(best)]
+                child = view.mutate(parent[2], rng)
+                key = view.key(child)
+                if key not in seen and key not in children:
+                    children[key] = (child, parent[0])
+            if children:
+                pool = list(children.values())
+                mean, spread = model.predict(np.stack([view.encode(p) for p, _ in pool]))
+                if self.acquisition == "its":  # independent Thompson sampling
+                    value = rng.normal(mean, spread + 1e-12)
+                else:
+                    value = mean + spread
+                pick = int(np.argmax(value))
+                point, parent_number = pool[pick]
+                return point, {
+                    "origin": "mutation",
+                    "parent": parent_number,
+                    "predicted": float(mean[pick]),
+                }
+        point = view.sample(rng)  # warm-up, or every neighbour already tried
+        for _ in range(20):
+            if view.key(point) not in seen:
+                break
+            point = view.sample(rng)
+        return point, {"origin": "random"}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "warmup": self.warmup,
+            "ensemble": self.ensemble,
+            "parents": self.parents,
+            "candidates": self.candidates,
+            "acquisition": self.acquisition,
+            "refit_growth": self.refit_growth,
+        }

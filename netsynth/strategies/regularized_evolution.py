@@ -1,0 +1,107 @@
+"""Regularized (aging) evolution (Real et al., 2019).
+
+The population is the ``population`` most recent finished trials (by trial number): the oldest
+dies as each new one arrives, whatever its score — the "aging" that regularizes. A child is a
+mutation of the best of ``sample_size`` members drawn at random (the tournament). The first
+``population`` trials are random. Every child records its ``parent`` trial number, so lineage
+can be traced; with ``dedupe`` a child already tried (or running) is mutated again, up to 20
+times, so a small space is not spent on repeats.
+
+Everything is a function of the history and the trial number (the tournament is seeded by
+``(seed, number)``), so a resumed or distributed experiment proposes what a single run would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.context import StrategyContext
+from netsynth.strategies.representation import Representation
+from netsynth.strategies.strategy import Candidate
+from netsynth.trial_record import TrialRecord
+
+_RETRIES = 20
+
+
+def trial_rng(seed: int, number: int, salt: int = 0) -> np.random.Generator:
+    """The generator for trial ``number``'s proposal: independent of everything else."""
+    return np.random.default_rng([seed, number, salt])
+
+
+class RegularizedEvolution:
+    name = "evolution"
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        population: int = 20,
+        sample_size: int = 5,
+        dedupe: bool = True,
+        context: StrategyContext | None = None,
+    ) -> None:
+        if population < 2:
+            raise ValueError(f"population must be >= 2, got {population}")
+        if not 1 <= sample_size <= population:
+            raise ValueError(
+                f"sample_size must be in [1, population={population}], got {sample_size}"
+            )
+        self.seed = int(seed)
+        self.population = int(population)
+        self.sample_size = int(sample_size)
+        self.dedupe = bool(dedupe)
+        self.context = context or StrategyContext()
+        self._representation: Representation | None = None
+
+    def _view(self, space: SearchSpace) -> Representation:
+        if self._representation is None or self._representation.space is not space:
+            self._representation = Representation(space, self.context.architecture)
+        return self._representation
+
+    def propose(
+        self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
+    ) -> list[Candidate]:
+        view = self._view(space)
+        scored = sorted(
+            (trial.number, score, view.trial(trial)[0])
+            for trial in history
+            if (score := self.context.goal.score(trial)) is not None
+        )
+        seen = view.trial_keys(history) if self.dedupe else set()
+        out = []
+        for number in numbers:
+            rng = trial_rng(self.seed, number)
+            alive = [s for s in scored if s[0] < number][-self.population :]
+            attrs: dict[str, Any]
+            if number < self.population or len(alive) < self.sample_size:
+                point = view.sample(rng)
+                for _ in range(_RETRIES if self.dedupe else 0):
+                    if view.key(point) not in seen:
+                        break
+                    point = view.sample(rng)
+                attrs = {"origin": "random"}
+            else:
+                picks = rng.choice(len(alive), size=self.sample_size, replace=False)
+                parent = max((alive[i] for i in picks), key=lambda s: (s[1], -s[0]))
+                point = view.mutate(parent[2], rng)
+                for _ in range(_RETRIES if self.dedupe else 0):
+                    if view.key(point) not in seen:
+                        break
+                    point = view.mutate(parent[2], rng)
+                attrs = {"origin": "mutation", "parent": parent[0]}
+            seen.add(view.key(point))
+            out.append(Candidate(view.params(point), attrs))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "population": self.population,
+            "sample_size": self.sample_size,
+            "dedupe": self.dedupe,
+        }
