@@ -28,6 +28,23 @@ def architecture_lines(graph: dict[str, Any]) -> list[str]:
     return lines
 
 
+def lineage(trials: list[TrialRecord], trial: TrialRecord) -> str:
+    """``mutation of 41 <- 22 <- 9 (random)``: the trial's ancestors, parent first, as strategies
+    that mutate (evolution, predictor-guided) record them."""
+    by_number = {t.number: t for t in trials}
+    chain: list[str] = []
+    current = trial
+    while "parent" in current.attrs and current.attrs["parent"] in by_number:
+        current = by_number[current.attrs["parent"]]
+        chain.append(str(current.number))
+        if len(chain) > 1000:  # a malformed record pointing in a circle
+            break
+    if not chain:
+        return str(trial.attrs.get("origin"))
+    root = f" ({current.attrs.get('origin', 'given')})"
+    return f"{trial.attrs.get('origin')} of " + " <- ".join(chain) + root
+
+
 def trial_lines(experiment: Experiment, trial: TrialRecord) -> list[str]:
     lines = [
         f"trial {trial.number} of {experiment.name}: {trial.state.value}"
@@ -40,6 +57,8 @@ def trial_lines(experiment: Experiment, trial: TrialRecord) -> list[str]:
     if trial.metrics:
         lines.append("metrics:")
         lines += [f"  {name} = {value:.6g}" for name, value in trial.metrics.items()]
+    if "origin" in trial.attrs:
+        lines.append(f"origin: {lineage(experiment.trials(), trial)}")
     if "architecture" in trial.attrs:
         lines.append(f"architecture: {trial.attrs['architecture']}")
         graph = _graph(experiment, trial)

@@ -40,6 +40,9 @@ def _conv_weight(k: int, c_out: int, c_in: int, kernel: int) -> nn.Parameter:
 class BatchedNorm(nn.Module):
     """Batch norm over ``K * C`` channels: per network and channel, applied to a subset."""
 
+    running_mean: torch.Tensor
+    running_var: torch.Tensor
+
     def __init__(self, k: int, channels: int) -> None:
         super().__init__()
         self.channels = channels
@@ -76,11 +79,13 @@ class BatchedConvBN(nn.Module):
     def forward(self, x: torch.Tensor, nets: torch.Tensor | None = None) -> torch.Tensor:
         """``x`` is ``(B, n * c_in, L)`` for networks ``nets`` (all ``K`` if None)."""
         n = self.weight.shape[0] // self.c_out if nets is None else len(nets)
-        weight, rows = self.weight, None
+        weight: torch.Tensor = self.weight
+        rows = None
         if nets is not None:
             weight = self.weight.view(-1, self.c_out, self.c_in, self.kernel)[nets]
             weight = weight.reshape(n * self.c_out, self.c_in, self.kernel)
-            rows = (nets[:, None] * self.c_out + torch.arange(self.c_out)).reshape(-1)
+            channels = torch.arange(self.c_out, device=nets.device)
+            rows = (nets[:, None] * self.c_out + channels).reshape(-1)
         y = F.conv1d(F.relu(x), weight, None, self.stride, self.kernel // 2, 1, n)
         return self.norm(y, rows)
 

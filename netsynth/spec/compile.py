@@ -32,11 +32,13 @@ class CompiledSpec:
     run_options: dict[str, Any]
 
 
-def _component(spec: ExperimentSpec, source: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _component(
+    spec: ExperimentSpec, source: str, base_dir: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
     strategy = {"name": spec.algorithm.name, **spec.algorithm.settings()}
     scheduler = {"name": spec.scheduler.name, **spec.scheduler.settings()}
     try:
-        make_strategy(strategy, seed=0, context=_context(spec))
+        make_strategy(strategy, seed=0, context=_context(spec, base_dir))
     except ValueError as exc:
         raise SpecError(source, [("algorithm", str(exc))]) from None
     try:
@@ -46,12 +48,11 @@ def _component(spec: ExperimentSpec, source: str) -> tuple[dict[str, Any], dict[
     return strategy, scheduler
 
 
-def _context(spec: ExperimentSpec) -> StrategyContext:
-    architecture = None
-    if spec.space is not None:
-        from netsynth.space.architecture_space import make_architecture_space
+def _context(spec: ExperimentSpec, base_dir: Path) -> StrategyContext:
+    from netsynth.space.architecture_space import make_architecture_space
 
-        architecture = make_architecture_space(spec.space.model_dump(mode="json"))
+    config = spec.architecture(base_dir)
+    architecture = make_architecture_space(config) if config is not None else None
     goal = Goal.from_config(
         {"objective": spec.resolved_objective.model_dump(), "goal": spec.resolved_objective.goal()}
     )
@@ -69,6 +70,10 @@ def _dataset_source(dataset: str, base_dir: Path) -> str:
 
 
 def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
+    if spec.tabular is not None:
+        from netsynth.tabular.estimator import TabularEstimator
+
+        return TabularEstimator(spec.table_path(base_dir))
     if spec.space is not None:
         from netsynth.estimation.training import DataConfig, FinalConfig, TrainingEstimator
         from netsynth.space.architecture_space import make_architecture_space
@@ -95,18 +100,27 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
     return CommandEstimator(spec.trial.command, cwd=str(base_dir.resolve()))
 
 
-def _search_space(spec: ExperimentSpec) -> Any:
-    if spec.space is not None:
+def _search_space(spec: ExperimentSpec, base_dir: Path) -> Any:
+    config = spec.architecture(base_dir)
+    if config is not None:
         from netsynth.space.architecture_space import make_architecture_space
 
-        return make_architecture_space(spec.space.model_dump(mode="json")).flat()
+        return make_architecture_space(config).flat()
     return spec.search_space()
 
 
 def check_spec(spec: ExperimentSpec, source: str, base_dir: Path) -> None:
     """Every check short of running: components exist and accept their settings, the objective
     function can be found (without importing user code)."""
-    _component(spec, source)
+    table = spec.table_path(base_dir)
+    if table is not None:
+        from netsynth.tabular.table import TabularTable
+
+        try:
+            TabularTable.load(table)
+        except (OSError, ValueError, KeyError) as exc:
+            raise SpecError(source, [("tabular.table", f"cannot read {table}: {exc}")]) from None
+    _component(spec, source, base_dir)
     if spec.trial is not None and spec.trial.function is not None:
         try:
             check_ref(absolute_ref(spec.trial.function, base_dir))
@@ -124,7 +138,7 @@ def compile_spec(
 ) -> CompiledSpec:
     """Create (or join, if it exists with the same search) the experiment a spec describes."""
     check_spec(spec, source, base_dir)
-    strategy, scheduler = _component(spec, source)
+    strategy, scheduler = _component(spec, source, base_dir)
     objective = spec.resolved_objective
     estimator = _estimator(spec, base_dir)  # before the experiment: a bad spec creates nothing
     experiment = create_experiment(
@@ -132,8 +146,8 @@ def compile_spec(
         storage=storage or spec.storage or DEFAULT_STORAGE_URL,
         direction=objective.direction,
         metric=objective.metric,
-        space=_search_space(spec),
-        architecture=spec.space.model_dump(mode="json") if spec.space is not None else None,
+        space=_search_space(spec, base_dir),
+        architecture=spec.architecture(base_dir),
         constraints=objective.constraints,
         pareto=[(p.metric, p.direction) for p in objective.pareto],
         strategy=strategy,

@@ -18,6 +18,7 @@ execution: {workers: 2}
 
 from __future__ import annotations
 
+from pathlib import Path
 from string import Template
 from typing import Annotated, Any, Literal
 
@@ -193,8 +194,14 @@ class BudgetSpec(Strict):
 
     @model_validator(mode="after")
     def _bounded(self) -> BudgetSpec:
-        if self.max_trials is None and self.max_wall_seconds is None:
-            raise ValueError("set max_trials or max_wall_seconds so the search ends")
+        if (
+            self.max_trials is None
+            and self.max_wall_seconds is None
+            and self.max_compute_seconds is None
+        ):
+            raise ValueError(
+                "set max_trials, max_wall_seconds or max_compute_seconds so the search ends"
+            )
         return self
 
 
@@ -244,6 +251,14 @@ class FinalSpec(Strict):
     export_dir: str | None = None
 
 
+class TabularSpec(Strict):
+    """Answer trials from a tabular benchmark instead of training: the search space is the
+    table's (its NB201 cells), and budgets in compute seconds count simulated seconds.
+    ``table``: a table file (relative to the spec); null is the one shipped with netsynth."""
+
+    table: str | None = None
+
+
 class ExperimentSpec(Strict):
     name: Name | None = None
     storage: str | None = None
@@ -253,6 +268,7 @@ class ExperimentSpec(Strict):
     parameters: list[Parameter] = Field(default_factory=list)
     space: SpaceConfig | None = None
     data: DataSpec | None = None
+    tabular: TabularSpec | None = None
     final: FinalSpec = FinalSpec()
     algorithm: ComponentSpec = ComponentSpec(name="random")
     scheduler: ComponentSpec = ComponentSpec(name="fifo")
@@ -262,7 +278,16 @@ class ExperimentSpec(Strict):
 
     @model_validator(mode="after")
     def _one_kind_of_experiment(self) -> ExperimentSpec:
-        if self.space is not None:
+        if self.tabular is not None:
+            for name in ("space", "data", "trial"):
+                if getattr(self, name) is not None:
+                    raise FieldError(
+                        name,
+                        f"a tabular benchmark brings its own space and answers: leave out {name!r}",
+                    )
+            if self.parameters:
+                raise FieldError("parameters", "a tabular benchmark searches the table's cells")
+        elif self.space is not None:
             if self.data is None:
                 raise FieldError("data", "an architecture search needs data: {dataset: ...}")
             if self.trial is not None or self.parameters:
@@ -283,6 +308,21 @@ class ExperimentSpec(Strict):
     @property
     def resolved_objective(self) -> ObjectiveSpec:
         return self.objective or ObjectiveSpec(metric="val_acc", direction="maximize")
+
+    def architecture(self, base_dir: Path) -> dict[str, Any] | None:
+        """The architecture space searched (the table's for a tabular benchmark), as config."""
+        if self.tabular is not None:
+            from netsynth.tabular.estimator import tabular_space
+            from netsynth.tabular.table import TabularTable
+
+            return tabular_space(TabularTable.load(self.table_path(base_dir))).to_dict()
+        return self.space.model_dump(mode="json") if self.space is not None else None
+
+    def table_path(self, base_dir: Path) -> str | None:
+        if self.tabular is None or self.tabular.table is None:
+            return None
+        path = Path(self.tabular.table).expanduser()
+        return str(path if path.is_absolute() else (base_dir / path).resolve())
 
     @model_validator(mode="after")
     def _parameters_fit_together(self) -> ExperimentSpec:

@@ -14,6 +14,7 @@ names: a function of the history alone, so resumed and uninterrupted runs agree.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -50,11 +51,15 @@ class Ensemble:
 
     def __init__(self, x: np.ndarray, y: np.ndarray, members: int, seed: int) -> None:
         self.mean_y, self.std_y = float(y.mean()), float(y.std()) or 1.0
+        # Only features that vary in the data can inform a fit: a cell space's path encoding
+        # has thousands of entries, of which a history touches a few hundred at most.
+        self.columns = np.flatnonzero(x.std(axis=0) > 0)
+        x = x[:, self.columns]
         rng = np.random.default_rng(seed)
         sizes = [x.shape[1], _HIDDEN, _HIDDEN, 1]
         self.weights = [
             rng.normal(0.0, np.sqrt(2.0 / a), size=(members, a, b))
-            for a, b in zip(sizes, sizes[1:])
+            for a, b in itertools.pairwise(sizes)
         ]
         self.biases = [np.zeros((members, 1, b)) for b in sizes[1:]]
         target = ((y - self.mean_y) / self.std_y)[None, :, None]
@@ -93,7 +98,9 @@ class Ensemble:
         return [*grads_w[::-1], *grads_b[::-1]]
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        rows = self._forward(x)[-1][:, :, 0] * self.std_y + self.mean_y  # (members, rows)
+        rows = (
+            self._forward(x[:, self.columns])[-1][:, :, 0] * self.std_y + self.mean_y
+        )  # (members, rows)
         return rows.mean(axis=0), rows.std(axis=0)
 
 

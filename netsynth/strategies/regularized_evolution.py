@@ -9,22 +9,45 @@ times, so a small space is not spent on repeats.
 
 Everything is a function of the history and the trial number (the tournament is seeded by
 ``(seed, number)``), so a resumed or distributed experiment proposes what a single run would.
+
+With Pareto objectives (``pareto:`` in the goal) the tournament's winner is drawn among the
+sampled members no other sampled member dominates, so the population spreads along the front.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from netsynth.objective import Direction
 from netsynth.space.search_space import SearchSpace
 from netsynth.strategies.context import StrategyContext
+from netsynth.strategies.goal import Goal
 from netsynth.strategies.representation import Representation
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord
 
 _RETRIES = 20
+
+
+def _oriented(goal: Goal, trial: TrialRecord) -> tuple[float, ...]:
+    """The trial's objectives, each turned so larger is better; constraint breakers (and
+    trials missing an objective) sort below everything."""
+    values = goal.values(trial)
+    score = goal.score(trial)
+    if values is None or score is None or score < -1e11:
+        return (-math.inf,) * len(goal.objectives)
+    return tuple(
+        v if o.direction is Direction.MAXIMIZE else -v
+        for v, o in zip(values, goal.objectives, strict=True)
+    )
+
+
+def _dominates(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return all(x >= y for x, y in zip(a, b, strict=True)) and a != b
 
 
 def trial_rng(seed: int, number: int, salt: int = 0) -> np.random.Generator:
@@ -66,10 +89,11 @@ class RegularizedEvolution:
         self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
     ) -> list[Candidate]:
         view = self._view(space)
+        goal = self.context.goal
         scored = sorted(
-            (trial.number, score, view.trial(trial)[0])
+            (trial.number, score, view.trial(trial)[0], _oriented(goal, trial))
             for trial in history
-            if (score := self.context.goal.score(trial)) is not None
+            if (score := goal.score(trial)) is not None
         )
         seen = view.trial_keys(history) if self.dedupe else set()
         out = []
@@ -86,7 +110,12 @@ class RegularizedEvolution:
                 attrs = {"origin": "random"}
             else:
                 picks = rng.choice(len(alive), size=self.sample_size, replace=False)
-                parent = max((alive[i] for i in picks), key=lambda s: (s[1], -s[0]))
+                sample = [alive[i] for i in picks]
+                if goal.pareto:  # several objectives: any member no other sampled one dominates
+                    best = [s for s in sample if not any(_dominates(o[3], s[3]) for o in sample)]
+                    parent = best[int(rng.integers(len(best)))]
+                else:
+                    parent = max(sample, key=lambda s: (s[1], -s[0]))
                 point = view.mutate(parent[2], rng)
                 for _ in range(_RETRIES if self.dedupe else 0):
                     if view.key(point) not in seen:

@@ -198,8 +198,9 @@ class Reinforce:
             if actions is None:
                 action = int(torch.multinomial(log_p.exp(), 1, generator=generator).item())
             else:
-                action = actions[t]
-                assert action is not None
+                given = actions[t]
+                assert given is not None
+                action = given
             taken.append(action)
             params[name] = self._choices[t][action]
             log_prob = log_prob + log_p[action]

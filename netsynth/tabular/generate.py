@@ -50,16 +50,17 @@ def load_splits(recipe: TableRecipe) -> Splits:
     )
 
 
-def _accuracy(net: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+def _accuracy(net: BatchedNB201, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
     """Per network, the accuracy on (x, y) in eval mode."""
     net.eval()
-    correct = torch.zeros(net.k)  # type: ignore[arg-type]
+    correct = torch.zeros(net.k)
     with torch.no_grad():
         for start in range(0, len(x), 500):
             logits = net(x[start : start + 500])  # (B, K, classes)
             correct += (logits.argmax(dim=2) == y[start : start + 500, None]).sum(dim=0)
     net.train()
-    return (correct / len(x)).numpy()
+    accuracy: np.ndarray = (correct / len(x)).numpy()
+    return accuracy
 
 
 def train_group(
@@ -102,7 +103,7 @@ def train_group(
                 logits.permute(0, 2, 1), y[batch, None].expand(-1, k), reduction="none"
             ).mean(dim=0)  # (K,): each network's own mean loss
             optimizer.zero_grad(set_to_none=True)
-            losses.sum().backward()
+            losses.sum().backward()  # type: ignore[no-untyped-call]
             optimizer.step()
             schedule.step()
             loss_sum += losses.detach() * len(batch)
@@ -132,9 +133,9 @@ def _worker(recipe_data: dict[str, Any], parts: str, groups: list[int]) -> None:
             continue
         started = time.perf_counter()
         result = train_group(all_groups[g], splits, recipe, recipe.seed + g)
-        result["seconds"] = np.float64(time.perf_counter() - started)
+        result["seconds"] = np.array(time.perf_counter() - started)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, **result)
+        np.savez(tmp, **result)  # type: ignore[arg-type]
         os.replace(tmp, path)
         print(f"group {g + 1}/{len(all_groups)}: {result['seconds']:.0f} s", flush=True)
 
@@ -153,7 +154,7 @@ def _train_alone_seconds(cell: tuple[str, ...], splits: Splits, recipe: TableRec
             model(x[start : start + recipe.batch_size]), y[start : start + recipe.batch_size]
         )
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
     return time.perf_counter() - started
 

@@ -117,3 +117,13 @@ def test_bad_settings_are_clear_errors() -> None:
         make_strategy({"name": "bananas", "acquisition": "ei"}, seed=0)
     with pytest.raises(ValueError, match="unknown setting"):
         make_strategy({"name": "reinforce", "hiden": 3}, seed=0)
+
+
+def test_show_traces_a_childs_lineage_back_to_a_random_ancestor() -> None:
+    from netsynth.display.trial_detail import trial_lines
+
+    experiment = search({"name": "evolution", "population": 5, "sample_size": 2}, seed=4, trials=30)
+    child = max(experiment.trials(), key=lambda t: t.number)
+    text = "\n".join(trial_lines(experiment, child))
+    assert f"origin: mutation of {child.attrs['parent']}" in text
+    assert text.split("origin: ")[1].splitlines()[0].endswith("(random)")
