@@ -26,7 +26,7 @@ from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.regularized_evolution import trial_rng
 from netsynth.strategies.representation import Point, Representation
 from netsynth.strategies.strategy import Candidate
-from netsynth.trial_record import TrialRecord
+from netsynth.trial_record import TrialRecord, TrialState
 
 _FIT_STEPS = 200
 _HIDDEN = 32
@@ -142,6 +142,7 @@ class PredictorGuided:
         self._view: Representation | None = None
         self._model: tuple[tuple[int, ...], Ensemble] | None = None  # (trials fitted on, model)
         self._encodings: dict[int, np.ndarray] = {}  # trial number -> encoding
+        self._entries: dict[int, tuple[int, float, Point]] = {}  # trial id -> scored entry
 
     def _representation(self, space: SearchSpace) -> Representation:
         if self._view is None or self._view.space is not space:
@@ -169,15 +170,20 @@ class PredictorGuided:
             vector = self._encodings[number] = view.encode(point)
         return vector
 
+    def _entry(self, view: Representation, trial: TrialRecord) -> tuple[int, float, Point] | None:
+        """(number, score, point) of a scored trial, computed once per trial."""
+        entry = self._entries.get(trial.id)
+        if entry is None and trial.state is TrialState.COMPLETE:
+            score = self.context.goal.score(trial)
+            if score is not None:
+                entry = self._entries[trial.id] = (trial.number, score, view.trial(trial)[0])
+        return entry
+
     def propose(
         self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
     ) -> list[Candidate]:
         view = self._representation(space)
-        scored = sorted(
-            (t.number, s, view.trial(t)[0])
-            for t in history
-            if (s := self.context.goal.score(t)) is not None
-        )
+        scored = sorted(entry for t in history if (entry := self._entry(view, t)))
         seen = view.trial_keys(history)
         out = []
         for number in numbers:

@@ -26,9 +26,9 @@ from netsynth.objective import Direction
 from netsynth.space.search_space import SearchSpace
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
-from netsynth.strategies.representation import Representation
+from netsynth.strategies.representation import Point, Representation
 from netsynth.strategies.strategy import Candidate
-from netsynth.trial_record import TrialRecord
+from netsynth.trial_record import TrialRecord, TrialState
 
 _RETRIES = 20
 
@@ -79,22 +79,32 @@ class RegularizedEvolution:
         self.dedupe = bool(dedupe)
         self.context = context or StrategyContext()
         self._representation: Representation | None = None
+        self._entries: dict[int, tuple[int, float, Point, tuple[float, ...]]] = {}
 
     def _view(self, space: SearchSpace) -> Representation:
         if self._representation is None or self._representation.space is not space:
             self._representation = Representation(space, self.context.architecture)
         return self._representation
 
+    def _entry(
+        self, view: Representation, trial: TrialRecord
+    ) -> tuple[int, float, Point, tuple[float, ...]] | None:
+        """(number, score, point, objectives) of a scored trial, computed once per trial."""
+        entry = self._entries.get(trial.id)
+        if entry is None and trial.state is TrialState.COMPLETE:
+            score = self.context.goal.score(trial)
+            if score is not None:
+                point = view.trial(trial)[0]
+                entry = (trial.number, score, point, _oriented(self.context.goal, trial))
+                self._entries[trial.id] = entry
+        return entry
+
     def propose(
         self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
     ) -> list[Candidate]:
         view = self._view(space)
         goal = self.context.goal
-        scored = sorted(
-            (trial.number, score, view.trial(trial)[0], _oriented(goal, trial))
-            for trial in history
-            if (score := goal.score(trial)) is not None
-        )
+        scored = sorted(entry for trial in history if (entry := self._entry(view, trial)))
         seen = view.trial_keys(history) if self.dedupe else set()
         out = []
         for number in numbers:

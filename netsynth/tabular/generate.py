@@ -171,7 +171,13 @@ def _complexity(
     return np.array(params, np.int64), np.array(flops, np.int64)
 
 
-def assemble(recipe: TableRecipe, parts: Path, out: Path, wall_seconds: float) -> None:
+def assemble(
+    recipe: TableRecipe,
+    parts: Path,
+    out: Path,
+    wall_seconds: float,
+    calibration_cells: int = _CALIBRATION_CELLS,
+) -> None:
     """Join the groups into the table at ``out`` (compressed .npz with a JSON header)."""
     torch.set_num_threads(1)
     splits = load_splits(recipe)
@@ -180,7 +186,7 @@ def assemble(recipe: TableRecipe, parts: Path, out: Path, wall_seconds: float) -
     cells = [cell for group in groups for cell in group]
     params, flops = _complexity(cells, splits, recipe)
     # Cost model: time a spread of cells alone (after one warm-up), fit seconds ~ a + b * MFLOPs.
-    picks = np.unique(np.linspace(0, len(cells) - 1, _CALIBRATION_CELLS).round().astype(int))
+    picks = np.unique(np.linspace(0, len(cells) - 1, calibration_cells).round().astype(int))
     _train_alone_seconds(cells[0], splits, recipe)
     timed = np.array([_train_alone_seconds(cells[i], splits, recipe) for i in picks])
     if len(set(flops[picks].tolist())) > 1:
@@ -223,7 +229,9 @@ def assemble(recipe: TableRecipe, parts: Path, out: Path, wall_seconds: float) -
     )
 
 
-def generate(recipe: TableRecipe, out: Path, workers: int = 1) -> None:
+def generate(
+    recipe: TableRecipe, out: Path, workers: int = 1, calibration_cells: int = _CALIBRATION_CELLS
+) -> None:
     """Train every group not yet in ``<out>.parts/`` with ``workers`` processes, then assemble."""
     parts = out.with_name(out.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
@@ -240,7 +248,7 @@ def generate(recipe: TableRecipe, out: Path, workers: int = 1) -> None:
         process.join()
     if any(process.exitcode != 0 for process in processes):
         raise SystemExit("a worker failed; rerun the same command to continue where it stopped")
-    assemble(recipe, parts, out, time.perf_counter() - started)
+    assemble(recipe, parts, out, time.perf_counter() - started, calibration_cells)
 
 
 def main(argv: list[str] | None = None) -> None:

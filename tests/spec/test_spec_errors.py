@@ -341,7 +341,9 @@ def test_command_placeholder_is_rejected_or_substituted(arg: str) -> None:
 
 def test_budget_without_an_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = mutated(lambda d: d.update(budget={"max_failed_trials": 3}))
-    problems = reject(data, tmp_path, capsys, "budget", "max_trials, max_wall_seconds or max_compute_seconds")
+    problems = reject(
+        data, tmp_path, capsys, "budget", "max_trials, max_wall_seconds or max_compute_seconds"
+    )
     assert "set max_trials, max_wall_seconds or max_compute_seconds" in problem(problems, "budget")
 
 

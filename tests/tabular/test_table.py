@@ -93,7 +93,7 @@ def small_table(tmp_path_factory: pytest.TempPathFactory) -> Path:
     recipe = TableRecipe(
         ops=("none", "skip_connect", "avg_pool_3x3"), init_channels=2, epochs=2, group_size=16
     )
-    generate(recipe, out, workers=1)
+    generate(recipe, out, workers=1, calibration_cells=3)
     return out
 
 
@@ -114,7 +114,9 @@ def test_generation_resumes_without_redoing_groups(small_table: Path) -> None:
     parts = small_table.with_name(small_table.name + ".parts")
     before = {p: p.stat().st_mtime_ns for p in parts.iterdir()}
     recipe = TableRecipe.from_dict(TabularTable.load(small_table).header["recipe"])
-    generate(recipe, small_table, workers=1)  # nothing left to train: only reassembled
+    generate(
+        recipe, small_table, workers=1, calibration_cells=3
+    )  # nothing left to train: only reassembled
     assert {p: p.stat().st_mtime_ns for p in parts.iterdir()} == before
 
 
