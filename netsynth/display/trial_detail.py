@@ -82,7 +82,12 @@ def _graph(experiment: Experiment, trial: TrialRecord) -> dict[str, Any] | None:
     from netsynth.space.genotype import genotype_from_dict
 
     estimator = experiment.record.config.get("estimator") or {}
-    if "space" not in estimator or "genotype" not in trial.attrs:
+    if "genotype" not in trial.attrs:
         return None
-    space = make_architecture_space(estimator["space"])
+    if experiment.architecture is not None:
+        space = experiment.architecture
+    elif "space" in estimator:
+        space = make_architecture_space(estimator["space"])
+    else:
+        return None
     return space.graph(genotype_from_dict(trial.attrs["genotype"]))

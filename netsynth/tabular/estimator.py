@@ -68,7 +68,7 @@ class TabularEstimator:
                 f"fidelity epochs={epochs} is outside the table's 1..{self.table.epochs} epochs"
             )
         trial.set_attr("genotype", genotype.to_dict())
-        trial.set_attr("cell", genotype.describe())  # type: ignore[attr-defined]
+        trial.set_attr("architecture", genotype.describe())  # type: ignore[attr-defined]
         done = 0
         for epoch in range(epochs):
             done = epoch + 1
