@@ -13,8 +13,9 @@ for the candidates they propose, which keeps a proposal cheap.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -25,6 +26,8 @@ from netsynth.space.genotype import Genotype
 from netsynth.space.search_space import SearchSpace
 from netsynth.space.training_space import TRAINING_PARAMS
 from netsynth.trial_record import TrialRecord
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class Representation:
             decisions = len(space) - len(self._training)
             self._architecture_share = decisions / max(len(space), 1)
         self._trials: dict[int, tuple[Point, str]] = {}  # trial id -> (point, key)
+        # Genotype hashes and encodings, memoized for hashable (frozen) genotypes: a proposal
+        # keys and encodes many candidates, and small spaces repeat them often.
+        self._hashes: dict[Genotype, str] = {}
+        self._encodings: dict[Genotype, np.ndarray] = {}
 
     # -- conversions ---------------------------------------------------------------------------
 
@@ -98,15 +105,37 @@ class Representation:
     def key(self, point: Point) -> str:
         """Equal for candidates that train the same network the same way."""
         text = json.dumps(point.params, sort_keys=True)
-        return text if point.genotype is None else point.genotype.hash() + text
+        if point.genotype is None:
+            return text
+        return _memo(self._hashes, point.genotype, point.genotype.hash) + text
 
     def encode(self, point: Point) -> np.ndarray:
         """A fixed-length float vector for predictors."""
         if point.genotype is None or self.architecture is None:
             return encode_params(self.space, point.params)
-        return np.concatenate(
-            [
-                np.asarray(self.architecture.encode(point.genotype), dtype=np.float64),
-                encode_params(self._training_space, point.params),
-            ]
+        architecture = self.architecture
+        genotype = point.genotype
+        vector = _memo(
+            self._encodings,
+            genotype,
+            lambda: np.asarray(architecture.encode(genotype), dtype=np.float64),
         )
+        if not self._training:
+            return vector
+        return np.concatenate([vector, encode_params(self._training_space, point.params)])
+
+
+_MEMO_SIZE = 4096  # entries; a cell space's encoding is ~90 KB, so this bounds the memory
+
+
+def _memo(cache: dict[Genotype, T], genotype: Genotype, compute: Callable[[], T]) -> T:
+    """``compute()``, remembered per genotype when the genotype is hashable."""
+    try:
+        return cache[genotype]
+    except KeyError:
+        if len(cache) >= _MEMO_SIZE:
+            cache.clear()
+        value = cache[genotype] = compute()
+        return value
+    except TypeError:  # an unhashable genotype (lists inside): no memo
+        return compute()
