@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from netsynth.budget import Budget, StoppingRules
@@ -35,7 +36,8 @@ from netsynth.runner.lost_trials import worker_id
 from netsynth.runner.process_pool import ProcessPoolExecutor
 from netsynth.runner.search_loop import ProgressCallback, SearchLoop
 from netsynth.schedulers.registry import make_scheduler
-from netsynth.schedulers.scheduler import Decision, Scheduler
+from netsynth.schedulers.scheduler import CONTINUE, Scheduler
+from netsynth.schedulers.successive_halving import PROMOTED_FROM
 from netsynth.space.architecture_space import make_architecture_space
 from netsynth.space.distributions import (
     Distribution,
@@ -53,7 +55,7 @@ from netsynth.strategies.goal import Goal
 from netsynth.strategies.registry import make_strategy
 from netsynth.strategies.strategy import Candidate, Strategy
 from netsynth.trial import Trial
-from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_record import Report, TrialRecord, TrialState
 from netsynth.trial_task import TrialTask
 
 log = logging.getLogger("netsynth")
@@ -112,11 +114,14 @@ class Experiment:
             seed=self.seed,
             context=StrategyContext(self.goal, self.architecture),
         )
-        self.scheduler = scheduler or make_scheduler(config.get("scheduler", {}))
+        self.scheduler = scheduler or make_scheduler(
+            config.get("scheduler", {}), objective=self.objective
+        )
         self._space_dicts = self.space.to_dict() if self.space is not None else {}
         self._inferred: dict[str, Distribution] = {}
         self._inferred_feed = FinishedFeed()
         self._inferred_space = SearchSpace({})
+        self._silent_warned = False
         self._read_settings()
 
     # -- reading -----------------------------------------------------------------------------
@@ -223,9 +228,17 @@ class Experiment:
         space = self._proposal_space(history)
         proposed: list[Candidate] = []
 
+        promotion = self.scheduler.promotion(history)
+
         def draft(number: int) -> TrialDraft:
-            candidate = self.strategy.propose(space, history, [number])[0]
-            placement = self.scheduler.assign(candidate, history)
+            if promotion is not None:  # the same candidate again, one rung up
+                trial, placement = promotion
+                candidate = Candidate(
+                    dict(trial.params), {**trial.attrs, PROMOTED_FROM: trial.number}
+                )
+            else:
+                candidate = self.strategy.propose(space, history, [number])[0]
+                placement = self.scheduler.assign(candidate, history)
             proposed.append(candidate)
             declared = candidate.params if self.space is not None else {}
             return TrialDraft(
@@ -250,6 +263,7 @@ class Experiment:
             hints={} if self.space is not None else proposed[0].params,
             fidelity=record.fidelity,
             experiment=self.name,
+            parent=_parent_of(record.attrs),
         )
 
     def report(
@@ -260,23 +274,47 @@ class Experiment:
         params: Mapping[str, ParamValue] | None,
         distributions: Mapping[str, Mapping[str, Any]] | None,
     ) -> bool:
-        """Store an intermediate report; True when the scheduler says stop."""
+        """Store an intermediate report; True when the scheduler says stop. The scheduler's
+        decision (a new rung, why it stops the trial) is stored with the report."""
+        decision = CONTINUE
+        if self.scheduler.uses_reports:
+            history = self.storage.trials(self.id)
+            position = next((i for i, t in enumerate(history) if t.id == task.trial_id), None)
+            if position is not None and history[position].state is TrialState.RUNNING:
+                record = history[position]
+                record = replace(
+                    record,
+                    reports=(*record.reports, Report(int(step), dict(metrics))),
+                    params=dict(params) if params is not None else record.params,
+                )
+                history = [*history[:position], record, *history[position + 1 :]]
+                decision = self.scheduler.on_report(record, history)
+                if decision.rung == record.rung:
+                    decision = replace(decision, rung=None)
         try:
             self.storage.add_report(
-                task.trial_id, step, metrics, params=params, distributions=distributions
+                task.trial_id,
+                step,
+                metrics,
+                params=params,
+                distributions=distributions,
+                rung=decision.rung,
+                reason=decision.reason if decision.stop else None,
             )
         except TrialFinishedError as exc:
             log.warning("trial %d: late report ignored (%s)", task.number, exc)
             return False
-        if not self.scheduler.uses_reports:
-            return False
-        history = self.storage.trials(self.id)
-        record = next(t for t in history if t.id == task.trial_id)
-        return self.scheduler.on_report(record, history) is Decision.STOP
+        return decision.stop
 
     def record_outcome(self, task: TrialTask, outcome: Outcome) -> None:
         if outcome.state is TrialState.FAILED:
             log.warning("trial %d failed: %s", task.number, outcome.reason)
+        reason = outcome.reason
+        if self.scheduler.uses_reports and outcome.state is not TrialState.FAILED:
+            stored = self.storage.trial(task.trial_id)
+            if outcome.state is TrialState.PRUNED and stored.reason:
+                reason = stored.reason  # the scheduler's own words
+            self._check_reports(stored)
         try:
             self.storage.finish_trial(
                 task.trial_id,
@@ -285,7 +323,7 @@ class Experiment:
                 metrics=outcome.metrics,
                 params=outcome.params,
                 distributions=outcome.distributions,
-                reason=outcome.reason,
+                reason=reason,
                 attrs=outcome.attrs or None,
             )
         except TrialFinishedError as exc:
@@ -294,6 +332,22 @@ class Experiment:
                 task.number,
                 exc,
             )
+
+    def _check_reports(self, trial: TrialRecord) -> None:
+        """Say once, naming the trial, when a scheduler that decides on intermediate reports
+        sees a trial end without reporting the objective."""
+        if self._silent_warned or trial.last_value(self.objective.metric) is not None:
+            return
+        self._silent_warned = True
+        log.warning(
+            "trial %d ended without intermediate reports of %r, so the %s scheduler could not "
+            "judge it: report every epoch with trial.report(step, %s=...) or use the fifo "
+            "scheduler",
+            trial.number,
+            self.objective.metric,
+            self.scheduler.name,
+            self.objective.metric,
+        )
 
     # -- run ---------------------------------------------------------------------------------
 
@@ -392,3 +446,8 @@ class Experiment:
 
             return ProgressBar(self.name)
         return progress or None
+
+
+def _parent_of(attrs: Mapping[str, Any]) -> int | None:
+    parent = attrs.get("parent")
+    return int(parent) if isinstance(parent, int) else None

@@ -85,6 +85,12 @@ class Trial:
         return dict(self._distributions)
 
     @property
+    def parent(self) -> int | None:
+        """The number of the trial this candidate was mutated from (evolution and the
+        predictor-guided search record it), or None."""
+        return self._task.parent
+
+    @property
     def fidelity(self) -> dict[str, Any]:
         """Budget the scheduler assigned (e.g. ``{"epochs": 3}``); empty means full fidelity."""
         return dict(self._task.fidelity)

@@ -19,3 +19,4 @@ class TrialTask:
     hints: dict[str, ParamValue] = field(default_factory=dict)  # proposals for define-by-run
     fidelity: dict[str, Any] = field(default_factory=dict)
     experiment: str = ""
+    parent: int | None = None  # the trial this candidate was mutated from, if any

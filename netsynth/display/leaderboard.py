@@ -59,6 +59,10 @@ def leaderboard_rows(
             "duration_s": None if trial.duration is None else round(trial.duration, 4),
             "reason": trial.reason,
         }
+        if trial.rung is not None:  # a multi-fidelity schedule: where the trial got to
+            row["bracket"] = trial.bracket
+            row["rung"] = trial.rung
+            row["fidelity"] = dict(trial.fidelity)
         if goal is not None and goal.constraints and trial.state is TrialState.COMPLETE:
             broken = goal.broken(trial)
             row["feasible"] = not broken
@@ -110,10 +114,12 @@ def architecture_table(
     from rich.table import Table
 
     result = Table(title=title, header_style="bold")
+    rungs = any("rung" in row for row in rows)
     for column, justify in (
         ("#", "right"),
         ("trial", "right"),
         ("state", "left"),
+        *((("rung", "right"),) if rungs else ()),
         (objective.metric, "right"),
         ("architecture", "left"),
         ("params", "right"),
@@ -130,6 +136,7 @@ def architecture_table(
             str(row["rank"]),
             str(row["trial"]),
             row["state"],
+            *((_rung(row),) if rungs else ()),
             _cell(row[objective.metric]),
             row.get("architecture", ""),
             _size(metrics.get("params")),
@@ -168,6 +175,15 @@ def final_table(experiment: Experiment) -> Any:
     return result
 
 
+def _rung(row: dict[str, Any]) -> str:
+    """``2 (b0)``: the rung a trial reached and its bracket."""
+    if row.get("rung") is None:
+        return ""
+    return (
+        f"{row['rung']} (b{row['bracket']})" if row.get("bracket") is not None else str(row["rung"])
+    )
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -187,7 +203,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(out)
     writer.writerow(columns[:4] + param_names + columns[4:])
     for row in rows:
-        base = [row[c] for c in columns]
+        base = [row.get(c, "") for c in columns]
         params = [row["params"].get(name, "") for name in param_names]
         writer.writerow(base[:4] + params + base[4:])
     return out.getvalue()
@@ -201,7 +217,8 @@ def table(rows: list[dict[str, Any]], objective: Objective, title: str | None = 
     param_names = sorted({name for row in rows for name in row["params"]})
     inline_params = len(param_names) > 6  # too many columns: one "params" column instead
     result = Table(title=title, header_style="bold")
-    for column in ("#", "trial", "state", objective.metric):
+    rungs = any("rung" in row for row in rows)
+    for column in ("#", "trial", "state", *(("rung",) if rungs else ()), objective.metric):
         result.add_column(column, justify="right" if column != "state" else "left")
     for name in [] if inline_params else param_names:
         result.add_column(name, justify="right")
@@ -215,6 +232,7 @@ def table(rows: list[dict[str, Any]], objective: Objective, title: str | None = 
             str(row["rank"]),
             str(row["trial"]),
             row["state"],
+            *((_rung(row),) if rungs else ()),
             _cell(row[objective.metric]),
         ]
         if inline_params:

@@ -51,6 +51,11 @@ def trial_lines(experiment: Experiment, trial: TrialRecord) -> list[str]:
         + (f" ({trial.reason})" if trial.reason else ""),
         f"{experiment.objective.metric}: {trial.value}",
     ]
+    if trial.rung is not None or trial.fidelity:
+        where = [f"bracket {trial.bracket}"] if trial.bracket is not None else []
+        where += [f"rung {trial.rung}"] if trial.rung is not None else []
+        where += [", ".join(f"{k}={v}" for k, v in trial.fidelity.items())]
+        lines.append("schedule: " + ", ".join(w for w in where if w))
     if trial.params:
         lines.append("params:")
         lines += [f"  {name} = {value!r}" for name, value in trial.params.items()]

@@ -10,10 +10,12 @@ export the best candidates afterwards.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from netsynth.data.splits import Splits, make_splits
 from netsynth.estimation.train_loop import TensorSplit, TrainResult, train
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn import build, count_flops, count_params, measure_latency
+from netsynth.schedulers.fidelity import FIDELITIES
 from netsynth.space.architecture_space import ArchitectureSpace, make_architecture_space
 from netsynth.space.genotype import Genotype
 from netsynth.space.seeded_draw import unit_draw
@@ -35,7 +38,7 @@ from netsynth.trial import Trial
 
 log = logging.getLogger("netsynth")
 
-FIDELITY_KNOBS = ("epochs", "data_fraction", "width_multiplier")
+FIDELITY_KNOBS = FIDELITIES
 
 
 @dataclass(frozen=True)
@@ -90,12 +93,19 @@ class TrainingEstimator:
         *,
         device: str = "auto",
         threads: int | None = None,
+        inherit_epochs: int | None = None,
     ) -> None:
+        """``inherit_epochs``: weight inheritance on; each trial's trained weights are kept,
+        and a child of a kept parent starts from the parent's weights (see
+        ``weight_inheritance``) and trains this many epochs instead of its own."""
+        if inherit_epochs is not None and inherit_epochs < 1:
+            raise ValueError(f"inherit_epochs must be >= 1, got {inherit_epochs}")
         self.space = space
         self.data = data
         self.final = final or FinalConfig()
         self.device_name = device
         self.threads = threads
+        self.inherit_epochs = inherit_epochs
         self._splits: Splits | None = None
         self._tensors: dict[str, TensorSplit] = {}
 
@@ -119,6 +129,7 @@ class TrainingEstimator:
             },
             "device": self.device_name,
             "threads": self.threads,
+            "inherit_epochs": self.inherit_epochs,
         }
 
     @classmethod
@@ -129,6 +140,7 @@ class TrainingEstimator:
             FinalConfig(**data.get("final", {})),
             device=data.get("device", "auto"),
             threads=data.get("threads"),
+            inherit_epochs=data.get("inherit_epochs"),
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -189,14 +201,19 @@ class TrainingEstimator:
         data_fraction: float = 1.0,
         width_multiplier: float = 1.0,
         on_epoch: Any = None,
+        start_from: Callable[[torch.nn.Module], None] | None = None,
     ) -> tuple[torch.nn.Module, TrainResult]:
-        """Build ``genotype`` with weights seeded by ``seed`` and train it."""
+        """Build ``genotype`` with weights seeded by ``seed`` (then ``start_from(model)``, e.g.
+        inherited weights) and train it."""
         self._set_threads()
         splits = self.splits()
         torch.manual_seed(seed)
         model = build(
             genotype, splits.input_shape, splits.num_classes, width_multiplier=width_multiplier
-        ).to(self.device)
+        )
+        if start_from is not None:
+            start_from(model)
+        model = model.to(self.device)
         train_split = self.tensors(data)
         if data_fraction < 1.0:
             keep = max(int(len(train_split.y) * data_fraction), min(len(train_split.y), 2))
@@ -237,17 +254,37 @@ class TrainingEstimator:
         trial.set_attr("training", training.to_dict())
 
         def report(epoch: int, metrics: dict[str, float]) -> bool:
-            trial.report(epoch, **metrics)
+            trial.report(epoch + 1, **metrics)  # step = epochs done, as rungs count them
             return trial.should_stop()
+
+        inherited: dict[str, Any] = {}
+        width = float(fidelity.get("width_multiplier", 1.0))
+
+        parent = trial.parent if self.inherit_epochs is not None and width == 1.0 else None
+        if parent is not None and self._weights_path(trial.task.experiment, parent).exists():
+            assert self.inherit_epochs is not None
+            training = training.with_epochs(min(self.inherit_epochs, training.epochs))
+            trial.set_attr("training", training.to_dict())
+        else:
+            parent = None
+
+        def start_from(model: torch.nn.Module) -> None:
+            assert parent is not None
+            inherited.update(self._inherit(model, genotype, trial.task.experiment, parent, seed))
 
         model, result = self.fit(
             genotype,
             training,
             seed,
             data_fraction=float(fidelity.get("data_fraction", 1.0)),
-            width_multiplier=float(fidelity.get("width_multiplier", 1.0)),
+            width_multiplier=width,
             on_epoch=report,
+            start_from=start_from if parent is not None else None,
         )
+        if inherited:
+            trial.set_attr("inherited", inherited)
+        if self.inherit_epochs is not None and width == 1.0:
+            self._keep_weights(model, genotype, trial)
         shape = self.splits().input_shape
         trial.set_attr(
             "provenance",
@@ -265,6 +302,36 @@ class TrainingEstimator:
             "epochs": float(result.epochs),
             "train_seconds": result.seconds,
         }
+
+    # -- weight inheritance ------------------------------------------------------------------
+
+    def _weights_path(self, experiment: str, number: int) -> Path:
+        return self.export_dir(experiment) / "trials" / f"trial-{number}.safetensors"
+
+    def _keep_weights(self, model: torch.nn.Module, genotype: Genotype, trial: Trial) -> None:
+        """Keep a trial's trained weights (and its genotype) for its children to inherit."""
+        from safetensors.torch import save_file
+
+        path = self._weights_path(trial.task.experiment, trial.number)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        tmp = path.with_suffix(".tmp")
+        save_file(state, str(tmp), metadata={"genotype": json.dumps(genotype.to_dict())})
+        os.replace(tmp, path)
+
+    def _inherit(
+        self, model: torch.nn.Module, genotype: Genotype, experiment: str, parent: int, seed: int
+    ) -> dict[str, Any]:
+        from safetensors import safe_open
+
+        from netsynth.estimation.weight_inheritance import inherit
+        from netsynth.space.genotype import genotype_from_dict
+
+        path = self._weights_path(experiment, parent)
+        with safe_open(str(path), framework="pt") as handle:  # type: ignore[no-untyped-call]
+            state = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+            parent_genotype = genotype_from_dict(json.loads(handle.metadata()["genotype"]))
+        return {"parent": parent, **inherit(model, genotype, state, parent_genotype, seed)}
 
     # -- lifecycle hooks ---------------------------------------------------------------------
 

@@ -130,6 +130,9 @@ class SearchLoop:
                     budget_reached = True
                     break
                 self.executor.submit(task)
+                if self.executor.capacity > 1 and experiment.scheduler.uses_reports:
+                    # The next slot's bracket or promotion depends on the trial just made.
+                    history = storage.trials(experiment.id)
             if self.executor.running() == 0:
                 if end is not None:
                     return end

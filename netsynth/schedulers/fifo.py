@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from netsynth.schedulers.scheduler import Decision, Placement
+from netsynth.objective import Objective
+from netsynth.schedulers.scheduler import CONTINUE, Decision, Placement
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord
 
@@ -14,11 +15,17 @@ class FIFOScheduler:
     name = "fifo"
     uses_reports = False
 
+    def __init__(self, objective: Objective | None = None) -> None:
+        pass
+
+    def promotion(self, history: Sequence[TrialRecord]) -> tuple[TrialRecord, Placement] | None:
+        return None
+
     def assign(self, candidate: Candidate, history: Sequence[TrialRecord]) -> Placement:
         return Placement()
 
     def on_report(self, trial: TrialRecord, history: Sequence[TrialRecord]) -> Decision:
-        return Decision.CONTINUE
+        return CONTINUE
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name}

@@ -1,12 +1,11 @@
 """The Scheduler protocol: HOW MUCH budget a candidate gets, and whether a trial goes on.
 
 Bracket and rung are fields of the trial record, never hidden state, so any process can take
-the decisions again from storage.
+the decisions again from storage: a decision is a function of the trial and the history.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -15,9 +14,17 @@ from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord
 
 
-class Decision(str, enum.Enum):
-    CONTINUE = "continue"
-    STOP = "stop"
+@dataclass(frozen=True)
+class Decision:
+    """What a scheduler says after a report: go on or stop, the rung the trial has now
+    reached (None: unchanged) and, when it stops, why (kept as the trial's reason)."""
+
+    stop: bool = False
+    rung: int | None = None
+    reason: str | None = None
+
+
+CONTINUE = Decision()
 
 
 @dataclass(frozen=True)
@@ -34,10 +41,16 @@ class Scheduler(Protocol):
     name: str
     uses_reports: bool  # False: on_report is never consulted (and reports cost one write)
 
+    def promotion(self, history: Sequence[TrialRecord]) -> tuple[TrialRecord, Placement] | None:
+        """A finished trial whose candidate should run again at a higher fidelity (instead of
+        a new candidate), and where; None for a new candidate."""
+        ...
+
     def assign(self, candidate: Candidate, history: Sequence[TrialRecord]) -> Placement: ...
 
     def on_report(self, trial: TrialRecord, history: Sequence[TrialRecord]) -> Decision:
-        """Called after each intermediate report of ``trial`` (its latest report included)."""
+        """Called after each intermediate report of ``trial`` (its latest report included;
+        ``history`` holds ``trial`` as it is now)."""
         ...
 
     def to_dict(self) -> dict[str, Any]: ...

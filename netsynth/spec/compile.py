@@ -16,6 +16,7 @@ from netsynth.estimation.function import (
 )
 from netsynth.experiment import Experiment
 from netsynth.experiment_factory import create_experiment
+from netsynth.objective import Direction, Objective
 from netsynth.schedulers.registry import make_scheduler
 from netsynth.spec.errors import SpecError
 from netsynth.spec.schema import ExperimentSpec
@@ -42,7 +43,8 @@ def _component(
     except ValueError as exc:
         raise SpecError(source, [("algorithm", str(exc))]) from None
     try:
-        make_scheduler(scheduler)
+        objective = spec.resolved_objective
+        make_scheduler(scheduler, Objective(objective.metric, Direction(objective.direction)))
     except ValueError as exc:
         raise SpecError(source, [("scheduler", str(exc))]) from None
     return strategy, scheduler
@@ -92,6 +94,7 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
             FinalConfig(final.top_k, final.epochs, final.export_dir),
             device=spec.execution.device,
             threads=spec.execution.threads,
+            inherit_epochs=spec.inheritance.epochs if spec.inheritance is not None else None,
         )
     assert spec.trial is not None
     if spec.trial.function is not None:

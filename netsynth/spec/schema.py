@@ -251,6 +251,14 @@ class FinalSpec(Strict):
     export_dir: str | None = None
 
 
+class InheritanceSpec(Strict):
+    """Weight inheritance: a child mutated from a trained parent starts from the parent's
+    weights (network morphisms where they preserve its function) and trains ``epochs``
+    epochs instead of its own. Each trial's weights are kept under export_dir/trials."""
+
+    epochs: int = Field(ge=1)
+
+
 class TabularSpec(Strict):
     """Answer trials from a tabular benchmark instead of training: the search space is the
     table's (its NB201 cells), and budgets in compute seconds count simulated seconds.
@@ -270,6 +278,7 @@ class ExperimentSpec(Strict):
     data: DataSpec | None = None
     tabular: TabularSpec | None = None
     final: FinalSpec = FinalSpec()
+    inheritance: InheritanceSpec | None = None
     algorithm: ComponentSpec = ComponentSpec(name="random")
     scheduler: ComponentSpec = ComponentSpec(name="fifo")
     budget: BudgetSpec
@@ -296,7 +305,11 @@ class ExperimentSpec(Strict):
                     "an architecture search trains its candidates itself: leave out 'trial' "
                     "and 'parameters' (training hyperparameters go under space.training)",
                 )
-        else:
+        if self.inheritance is not None and self.space is None:
+            raise FieldError(
+                "inheritance", "weight inheritance needs an architecture search (space + data)"
+            )
+        if self.tabular is None and self.space is None:
             if self.trial is None:
                 raise FieldError("trial", "required: a function or command (or use space + data)")
             if self.objective is None:

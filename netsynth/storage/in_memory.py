@@ -168,6 +168,8 @@ class InMemoryStorage:
         *,
         params: Mapping[str, ParamValue] | None = None,
         distributions: Mapping[str, Mapping[str, Any]] | None = None,
+        rung: int | None = None,
+        reason: str | None = None,
     ) -> None:
         with self._lock:
             record = self._running(trial_id)
@@ -175,6 +177,8 @@ class InMemoryStorage:
                 replace(
                     record,
                     reports=(*record.reports, Report(int(step), dict(metrics))),
+                    rung=int(rung) if rung is not None else record.rung,
+                    reason=reason if reason is not None else record.reason,
                     params=dict(params) if params is not None else record.params,
                     distributions=(
                         _copy(distributions) if distributions is not None else record.distributions

@@ -304,10 +304,18 @@ class SQLStorage:
         *,
         params: Mapping[str, ParamValue] | None = None,
         distributions: Mapping[str, Mapping[str, Any]] | None = None,
+        rung: int | None = None,
+        reason: str | None = None,
     ) -> None:
         with self._write() as conn:
             statement = sql_statements.COUNT_REPORT
             values: dict[str, Any] = {"tid": trial_id}
+            if rung is not None:
+                statement = statement.values(rung=bindparam("rung"))
+                values["rung"] = int(rung)
+            if reason is not None:
+                statement = statement.values(reason=bindparam("reason"))
+                values["reason"] = reason
             if params is not None:
                 statement = statement.values(params=bindparam("params"))
                 values["params"] = json_codec.dumps(dict(params))

@@ -111,8 +111,11 @@ class Storage(Protocol):
         *,
         params: Mapping[str, ParamValue] | None = None,
         distributions: Mapping[str, Mapping[str, Any]] | None = None,
+        rung: int | None = None,
+        reason: str | None = None,
     ) -> None:
-        """Append an intermediate report (and replace the params if given); raises
+        """Append an intermediate report (and replace the params if given, set the trial's
+        rung and its reason if given: a scheduler's decision on the report); raises
         ``TrialFinishedError`` on a finished trial."""
         ...
 

@@ -18,6 +18,7 @@ STRATEGIES: dict[str, str] = {
     "random": "netsynth.strategies.random_search:RandomSearch",
     "grid": "netsynth.strategies.grid_search:GridSearch",
     "tpe": "netsynth.strategies.optuna_sampler:TPE",
+    "bohb": "netsynth.strategies.bohb:BOHB",
     "gp": "netsynth.strategies.optuna_sampler:GPBO",
     "cmaes": "netsynth.strategies.optuna_sampler:CMAES",
     "nsga2": "netsynth.strategies.optuna_sampler:NSGA2",

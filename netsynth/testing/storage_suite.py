@@ -615,6 +615,19 @@ class StorageConformance:
         record = storage.trial(trial.id)
         assert (record.params, record.distributions) == ({"a": 1}, distributions)
 
+    def test_add_report_with_a_rung_and_reason_sets_them_and_finish_keeps_the_rung(
+        self, storage: Storage
+    ) -> None:
+        experiment = new_experiment(storage)
+        trial = new_trial(storage, experiment.id, draft_of(bracket=1, rung=0))
+        storage.add_report(trial.id, 3, {"acc": 0.5}, rung=1)
+        assert (storage.trial(trial.id).rung, storage.trial(trial.id).reason) == (1, None)
+        storage.add_report(trial.id, 9, {"acc": 0.6}, reason="asha: not in the top third")
+        record = storage.trial(trial.id)
+        assert (record.bracket, record.rung, record.reason) == (1, 1, "asha: not in the top third")
+        storage.finish_trial(trial.id, TrialState.PRUNED, value=0.6, reason="stopped")
+        assert (storage.trial(trial.id).rung, storage.trial(trial.id).reason) == (1, "stopped")
+
     def test_report_metrics_keep_nan_and_infinities(self, storage: Storage) -> None:
         experiment = new_experiment(storage)
         trial = new_trial(storage, experiment.id)

@@ -63,6 +63,7 @@ SMALL: dict[str, dict[str, Any]] = {
     "evolution": {"population": 6, "sample_size": 3},
     "bananas": {"warmup": 5, "candidates": 20},
     "tpe": {"n_startup_trials": 5},
+    "bohb": {"min_points": 5},
     "gp": {"n_startup_trials": 10},
     "grid": {"points": 2},
     "cmaes": {"n_startup_trials": 5},

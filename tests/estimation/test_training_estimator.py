@@ -130,7 +130,7 @@ def test_params_used_here_are_valid_in_the_flat_space() -> None:
 def test_estimate_reports_every_epoch_and_returns_the_metrics(dataset: Path) -> None:
     trial, channel = make_trial()
     metrics = estimator(dataset).estimate(trial)
-    assert [step for step, _ in channel.reports] == [0, 1]
+    assert [step for step, _ in channel.reports] == [1, 2]
     for _, reported in channel.reports:
         assert set(reported) == {"val_acc", "val_loss", "train_loss"}
         assert 0.0 <= reported["val_acc"] <= 1.0
@@ -173,7 +173,7 @@ def test_estimate_records_the_genotype_training_and_provenance(dataset: Path) ->
 def test_estimate_honours_should_stop(dataset: Path) -> None:
     trial, channel = make_trial(channel=FakeChannel(stop_after=0))
     metrics = estimator(dataset).estimate(trial)
-    assert [step for step, _ in channel.reports] == [0]
+    assert [step for step, _ in channel.reports] == [1]
     assert metrics["epochs"] == 1
     assert metrics["val_acc"] == channel.reports[0][1]["val_acc"]
 
@@ -300,7 +300,7 @@ def test_estimate_works_for_images_and_tables_with_augmentation(
     est.space.flat().validate(params)
     trial, channel = make_trial(params)
     metrics = est.estimate(trial)
-    assert [step for step, _ in channel.reports] == [0, 1]
+    assert [step for step, _ in channel.reports] == [1, 2]
     assert np.isfinite(metrics["val_loss"])
     expected = "dense16-bn-relu > dense8-relu" if len(shape) == 1 else "maxpool2"
     assert expected in trial.attrs["architecture"]

@@ -486,6 +486,25 @@ def test_unknown_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "unknown scheduler 'hyperband-ish'" in message and "fifo" in message
 
 
+@pytest.mark.parametrize(
+    ("scheduler", "fragment"),
+    [
+        ({"name": "asha", "max_resource": 9, "reduction_factor": 1}, "reduction_factor (η)"),
+        ({"name": "hyperband", "max_resource": 3, "min_resource": 9}, "larger than max_resource"),
+        ({"name": "asha", "max_resource": 9, "resource": "pixels"}, "unknown fidelity 'pixels'"),
+        ({"name": "asha"}, "set max_resource"),
+        ({"name": "curve", "threshold": 2}, "threshold must be a probability"),
+        ({"name": "median", "patience": 3}, "patience"),
+    ],
+)
+def test_bad_scheduler_settings_are_refused_before_the_search(
+    scheduler: dict[str, Any], fragment: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = mutated(lambda d: d.update(scheduler=scheduler))
+    error = check_rejects(data, tmp_path, capsys)
+    assert fragment in problem(error.problems, "scheduler")
+
+
 def test_function_file_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = mutated(lambda d: d["trial"].update(function="missing.py:objective"))
     error = check_rejects(data, tmp_path, capsys)

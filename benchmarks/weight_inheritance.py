@@ -1,0 +1,140 @@
+"""Weight inheritance on real training: regularized evolution on MNIST-1D with every child
+trained from scratch, against the same search whose children start from their parent's
+weights (network morphisms) and train fewer epochs.
+
+    python benchmarks/weight_inheritance.py [--trials 40] [--inherit-epochs 2] [--seed 0]
+
+Both arms run at once, one process and one thread each, on a chain space whose training
+hyperparameters are fixed (so mutations change the architecture only): conv / max-pool
+layers, 6 epochs per trial from scratch. Each arm prints its anytime curve (best validation
+accuracy against the wall time spent training so far); the summary gives the wall time each
+needs to reach the scratch arm's final best validation accuracy, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import tempfile
+import time
+from typing import Any
+
+SPACE: dict[str, Any] = {
+    "type": "chain",
+    "min_layers": 2,
+    "max_layers": 6,
+    "ops": ["conv", "maxpool"],
+    "kernels": [3, 5],
+    "widths": [16, 24, 32, 48, 64],
+    "activations": ["relu"],
+    "norms": ["batch"],
+    "dropouts": [0.0],
+    "training": {
+        "optimizer": "adamw",
+        "lr": 0.005,
+        "batch_size": 128,
+        "weight_decay": 0.0001,
+        "epochs": 6,
+        "augment": 0.0,
+    },
+}
+
+
+def search(job: tuple[str, int, int, int | None]) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(1)
+    from netsynth import create_experiment
+    from netsynth.estimation.training import DataConfig, FinalConfig, TrainingEstimator
+    from netsynth.space.architecture_space import make_architecture_space
+
+    arm, seed, trials, inherit_epochs = job
+    space = make_architecture_space(SPACE)
+    with tempfile.TemporaryDirectory() as folder:
+        estimator = TrainingEstimator(
+            space,
+            DataConfig("mnist1d"),
+            FinalConfig(top_k=1, epochs=1, export_dir=folder),  # the search is what is timed
+            device="cpu",
+            threads=1,
+            inherit_epochs=inherit_epochs,
+        )
+        experiment = create_experiment(
+            architecture=space,
+            metric="val_acc",
+            direction="maximize",
+            strategy={"name": "evolution", "population": 10, "sample_size": 4},
+            seed=seed,
+        )
+        started = time.perf_counter()
+        experiment.run(estimator, max_trials=trials, progress=False)
+        wall = time.perf_counter() - started
+    spent, best, curve, inherited, preserving = 0.0, 0.0, [], 0, 0
+    for trial in experiment.trials():
+        spent += trial.attrs.get("provenance", {}).get("wall_seconds", 0.0)
+        if trial.value is not None and trial.value > best:
+            best = trial.value
+        curve.append((spent, best))
+        if "inherited" in trial.attrs:
+            inherited += 1
+            preserving += bool(trial.attrs["inherited"]["function_preserving"])
+    return {
+        "arm": arm,
+        "curve": curve,
+        "wall": wall,
+        "inherited": inherited,
+        "preserving": preserving,
+        "best": best,
+    }
+
+
+def time_to(curve: list[tuple[float, float]], target: float) -> float | None:
+    return next((spent for spent, best in curve if best >= target - 1e-12), None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--inherit-epochs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    print(
+        f"evolution (population 10, sample 4), {args.trials} trials per arm, seed {args.seed}; "
+        f"children with inherited weights train {args.inherit_epochs} of 6 epochs; "
+        f"{platform.machine()}, {os.cpu_count()} cores, both arms at once, one thread each\n"
+    )
+    jobs = [
+        ("scratch", args.seed, args.trials, None),
+        ("inherit", args.seed, args.trials, args.inherit_epochs),
+    ]
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        scratch, inherit = pool.map(search, jobs)
+    for result in (scratch, inherit):
+        points = result["curve"][9 :: max(1, len(result["curve"]) // 8)]
+        line = ", ".join(f"{s:.0f}s {100 * b:.2f}%" for s, b in points)
+        print(f"{result['arm']:<8} {line}")
+    target = scratch["best"]
+    print(f"\ntarget: the scratch arm's final best validation accuracy, {100 * target:.2f}%")
+    for result in (scratch, inherit):
+        reach = time_to(result["curve"], target)
+        note = (
+            f"; {result['inherited']} children inherited weights "
+            f"({result['preserving']} by a function-preserving morphism)"
+            if result["arm"] == "inherit"
+            else ""
+        )
+        print(
+            f"  {result['arm']:<8} final best {100 * result['best']:.2f}%, "
+            f"training wall {result['curve'][-1][0]:.0f} s, reaches the target after "
+            + (f"{reach:.0f} s" if reach is not None else "- (not reached)")
+            + note
+        )
+    a, b = time_to(scratch["curve"], target), time_to(inherit["curve"], target)
+    if a and b:
+        print(f"\nwall time to the target, inherit / scratch: {b:.0f} / {a:.0f} s = {b / a:.2f}")
+
+
+if __name__ == "__main__":
+    main()
