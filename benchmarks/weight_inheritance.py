@@ -2,13 +2,13 @@
 trained from scratch, against the same search whose children start from their parent's
 weights (network morphisms) and train fewer epochs.
 
-    python benchmarks/weight_inheritance.py [--trials 40] [--inherit-epochs 2] [--seed 0]
+    python benchmarks/weight_inheritance.py [--seconds 300] [--inherit-epochs 2] [--seed 0]
 
-Both arms run at once, one process and one thread each, on a chain space whose training
-hyperparameters are fixed (so mutations change the architecture only): conv / max-pool
-layers, 6 epochs per trial from scratch. Each arm prints its anytime curve (best validation
-accuracy against the wall time spent training so far); the summary gives the wall time each
-needs to reach the scratch arm's final best validation accuracy, and the ratio.
+Both arms run at once for the same wall time, one process and one thread each, on a chain
+space whose training hyperparameters are fixed (so mutations change the architecture only):
+conv / max-pool layers, 6 epochs per trial from scratch. Each arm prints its anytime curve
+(best validation accuracy against the wall time spent training so far); the summary gives the
+wall time each needs to reach the scratch arm's final best validation accuracy, and the ratio.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ SPACE: dict[str, Any] = {
 }
 
 
-def search(job: tuple[str, int, int, int | None]) -> dict[str, Any]:
+def search(job: tuple[str, int, float, int | None]) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(1)
@@ -50,7 +50,7 @@ def search(job: tuple[str, int, int, int | None]) -> dict[str, Any]:
     from netsynth.estimation.training import DataConfig, FinalConfig, TrainingEstimator
     from netsynth.space.architecture_space import make_architecture_space
 
-    arm, seed, trials, inherit_epochs = job
+    arm, seed, seconds, inherit_epochs = job
     space = make_architecture_space(SPACE)
     with tempfile.TemporaryDirectory() as folder:
         estimator = TrainingEstimator(
@@ -69,7 +69,7 @@ def search(job: tuple[str, int, int, int | None]) -> dict[str, Any]:
             seed=seed,
         )
         started = time.perf_counter()
-        experiment.run(estimator, max_trials=trials, progress=False)
+        experiment.run(estimator, timeout=seconds, progress=False)
         wall = time.perf_counter() - started
     spent, best, curve, inherited, preserving = 0.0, 0.0, [], 0, 0
     for trial in experiment.trials():
@@ -87,6 +87,7 @@ def search(job: tuple[str, int, int, int | None]) -> dict[str, Any]:
         "inherited": inherited,
         "preserving": preserving,
         "best": best,
+        "trials": len(experiment.trials()),
     }
 
 
@@ -96,18 +97,18 @@ def time_to(curve: list[tuple[float, float]], target: float) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=300.0, help="wall time per arm")
     parser.add_argument("--inherit-epochs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(
-        f"evolution (population 10, sample 4), {args.trials} trials per arm, seed {args.seed}; "
+        f"evolution (population 10, sample 4), {args.seconds:g} s per arm, seed {args.seed}; "
         f"children with inherited weights train {args.inherit_epochs} of 6 epochs; "
         f"{platform.machine()}, {os.cpu_count()} cores, both arms at once, one thread each\n"
     )
     jobs = [
-        ("scratch", args.seed, args.trials, None),
-        ("inherit", args.seed, args.trials, args.inherit_epochs),
+        ("scratch", args.seed, args.seconds, None),
+        ("inherit", args.seed, args.seconds, args.inherit_epochs),
     ]
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         scratch, inherit = pool.map(search, jobs)
@@ -126,7 +127,8 @@ def main() -> None:
             else ""
         )
         print(
-            f"  {result['arm']:<8} final best {100 * result['best']:.2f}%, "
+            f"  {result['arm']:<8} {result['trials']} trials, "
+            f"final best {100 * result['best']:.2f}%, "
             f"training wall {result['curve'][-1][0]:.0f} s, reaches the target after "
             + (f"{reach:.0f} s" if reach is not None else "- (not reached)")
             + note

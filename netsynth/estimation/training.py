@@ -97,7 +97,8 @@ class TrainingEstimator:
     ) -> None:
         """``inherit_epochs``: weight inheritance on; each trial's trained weights are kept,
         and a child of a kept parent starts from the parent's weights (see
-        ``weight_inheritance``) and trains this many epochs instead of its own."""
+        ``weight_inheritance``) and trains this many epochs instead of its own, with a cosine
+        schedule from its learning rate (no warm-up)."""
         if inherit_epochs is not None and inherit_epochs < 1:
             raise ValueError(f"inherit_epochs must be >= 1, got {inherit_epochs}")
         self.space = space
@@ -200,21 +201,24 @@ class TrainingEstimator:
         validate: bool = True,
         data_fraction: float = 1.0,
         width_multiplier: float = 1.0,
+        resolution: float = 1.0,
         on_epoch: Any = None,
         start_from: Callable[[torch.nn.Module], None] | None = None,
     ) -> tuple[torch.nn.Module, TrainResult]:
         """Build ``genotype`` with weights seeded by ``seed`` (then ``start_from(model)``, e.g.
-        inherited weights) and train it."""
+        inherited weights) and train it. ``resolution`` < 1 trains and validates on inputs
+        scaled down to that share of their length (sequences) or height and width (images)."""
         self._set_threads()
         splits = self.splits()
         torch.manual_seed(seed)
-        model = build(
-            genotype, splits.input_shape, splits.num_classes, width_multiplier=width_multiplier
-        )
+        shape = self.input_shape(resolution)
+        if resolution < 1.0:  # a shorter input may not take every pool of the genotype
+            genotype = self.space.repair(genotype, shape)
+        model = build(genotype, shape, splits.num_classes, width_multiplier=width_multiplier)
         if start_from is not None:
             start_from(model)
         model = model.to(self.device)
-        train_split = self.tensors(data)
+        train_split = _scaled(self.tensors(data), shape)
         if data_fraction < 1.0:
             keep = max(int(len(train_split.y) * data_fraction), min(len(train_split.y), 2))
             order = torch.randperm(
@@ -230,13 +234,24 @@ class TrainingEstimator:
         result = train(
             model,
             train_split,
-            self.tensors("val") if validate else None,
+            _scaled(self.tensors("val"), shape) if validate else None,
             training,
             augment=augmenter,
             seed=seed,
             on_epoch=on_epoch,
         )
         return model, result
+
+    def input_shape(self, resolution: float = 1.0) -> tuple[int, ...]:
+        """The input shape at ``resolution`` (a share of each spatial axis, at least 1)."""
+        shape = tuple(self.splits().input_shape)
+        if resolution == 1.0:
+            return shape
+        if not 0.0 < resolution <= 1.0:
+            raise ValueError(f"fidelity resolution must be in (0, 1], got {resolution}")
+        if len(shape) < 2:
+            raise ValueError("fidelity resolution needs sequences or images, not tabular data")
+        return (shape[0], *(max(1, round(n * resolution)) for n in shape[1:]))
 
     def estimate(self, trial: Trial) -> dict[str, float]:
         started = time.perf_counter()
@@ -263,7 +278,11 @@ class TrainingEstimator:
         parent = trial.parent if self.inherit_epochs is not None and width == 1.0 else None
         if parent is not None and self._weights_path(trial.task.experiment, parent).exists():
             assert self.inherit_epochs is not None
-            training = training.with_epochs(min(self.inherit_epochs, training.epochs))
+            # Fine-tuning, not training from scratch: no warm-up, the rate only decays (cosine),
+            # as NASH (Elsken et al. 2017) trains its children after a morphism.
+            training = replace(
+                training.with_epochs(min(self.inherit_epochs, training.epochs)), schedule="cosine"
+            )
             trial.set_attr("training", training.to_dict())
         else:
             parent = None
@@ -278,6 +297,7 @@ class TrainingEstimator:
             seed,
             data_fraction=float(fidelity.get("data_fraction", 1.0)),
             width_multiplier=width,
+            resolution=float(fidelity.get("resolution", 1.0)),
             on_epoch=report,
             start_from=start_from if parent is not None else None,
         )
@@ -285,7 +305,7 @@ class TrainingEstimator:
             trial.set_attr("inherited", inherited)
         if self.inherit_epochs is not None and width == 1.0:
             self._keep_weights(model, genotype, trial)
-        shape = self.splits().input_shape
+        shape = self.input_shape(float(fidelity.get("resolution", 1.0)))
         trial.set_attr(
             "provenance",
             {**provenance(seed, self.device), "wall_seconds": time.perf_counter() - started},
@@ -368,3 +388,11 @@ class TrainingEstimator:
             device=self.device_name,
             threads=self.threads,
         )
+
+
+def _scaled(split: TensorSplit, shape: tuple[int, ...]) -> TensorSplit:
+    """``split`` with its inputs resized (area averaging) to ``shape``."""
+    if tuple(split.x.shape[1:]) == shape:
+        return split
+    x = torch.nn.functional.interpolate(split.x, size=shape[1:], mode="area")
+    return TensorSplit(x, split.y)

@@ -10,8 +10,11 @@ inserted one, a removed one) and handled as a morphism where that preserves the 
 * **deeper** (an inserted conv or dense layer as wide as its input): identity-initialized (a
   Dirac kernel or an identity matrix); with a ReLU after a ReLU-activated input and no norm it
   is exactly the identity;
+* **larger kernel** (conv or separable conv): the old kernel sits at the centre of the new
+  one, zeros around it, which with "same" padding computes the same; a smaller kernel keeps
+  the old one's centre (not a morphism);
 * every other layer the edit left alone keeps its weights; a layer whose shapes changed
-  otherwise (a new kernel, op or a narrower width) starts fresh.
+  otherwise (a new op or a narrower width) starts fresh.
 
 For other genotypes (cells, DAGs) every tensor whose name and shape agree is copied, which is a
 morphism only when the architecture is unchanged. What was inherited is returned as plain data
@@ -116,6 +119,9 @@ def _chain_morphism(
         old, new = changed_a[0], changed_b[0]
         if new.op in _WEIGHTED and replace(old, width=new.width) == new and new.width > old.width:
             return _widen(child, child_g, parent_state, parent_g, prefix, state, seed)
+        if new.op in ("conv", "sepconv") and replace(old, kernel=new.kernel) == new:
+            names = (parent_names[prefix], child_names[prefix])
+            return _rekernel(parent_state, names, prefix, old, new, state)
         own = _renamed(parent_state, parent_names[prefix], child_names[prefix])
         state.update(own)  # kept where the shapes still agree (activation, dropout, ...)
         return f"layer {prefix} changed ({_describe(old)} -> {_describe(new)})", False, state
@@ -127,7 +133,10 @@ def _chain_morphism(
 
 
 def _describe(layer: Layer) -> str:
-    return f"{layer.op}{layer.width or ''}" + (f"k{layer.kernel}" if layer.kernel else "")
+    text = f"{layer.op}{layer.width or ''}" + (f"k{layer.kernel}" if layer.kernel else "")
+    if layer.op in _WEIGHTED or layer.op == "sepconv":
+        text += (f"-{layer.norm}" if layer.norm != "none" else "") + f"-{layer.activation}"
+    return text
 
 
 def _consumer(genotype: ChainGenotype, index: int) -> str:
@@ -176,6 +185,35 @@ def _widen(
         state[key] = value[:, mapping] / scale
     preserving = layer.norm != "layer" and not consumer_is_sepconv
     return f"wider layer {index} ({old_w} -> {new_w} units)", preserving, state
+
+
+def _rekernel(
+    parent_state: dict[str, torch.Tensor],
+    names: tuple[str, str],
+    index: int,
+    old: Layer,
+    new: Layer,
+    state: dict[str, torch.Tensor],
+) -> tuple[str, bool, dict[str, torch.Tensor]]:
+    """A larger kernel holds the old one at its centre, zeros around it ("same" padding keeps
+    the function when both kernels are odd); a smaller one keeps the old kernel's centre."""
+    parent_name, child_name = names
+    state.update(_renamed(parent_state, parent_name, child_name))
+    key = f"{child_name}.0.weight"  # the spatial kernel (a sepconv's depthwise part)
+    weight = state[key]
+    size = new.kernel
+    spatial = weight.shape[2:]
+    out = torch.zeros(*weight.shape[:2], *([size] * len(spatial)), dtype=weight.dtype)
+    slices_out, slices_in = [], []
+    for length in spatial:
+        keep = min(length, size)
+        slices_out.append(slice((size - keep) // 2, (size - keep) // 2 + keep))
+        slices_in.append(slice((length - keep) // 2, (length - keep) // 2 + keep))
+    out[(slice(None), slice(None), *slices_out)] = weight[(slice(None), slice(None), *slices_in)]
+    state[key] = out
+    preserving = new.kernel > old.kernel and old.kernel % 2 == 1 and new.kernel % 2 == 1
+    how = "larger" if new.kernel > old.kernel else "smaller"
+    return f"{how} kernel in layer {index} ({old.kernel} -> {new.kernel})", preserving, state
 
 
 def _deepen(

@@ -81,6 +81,8 @@ from netsynth.space.distributions import (
 from netsynth.space.search_space import SearchSpace
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
+from netsynth.strategies.regularized_evolution import trial_rng
+from netsynth.strategies.representation import Representation
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord, TrialState
 
@@ -89,6 +91,7 @@ try:  # where Optuna's samplers look for a trial's constraint values
 except ImportError:  # pragma: no cover - the key has been "constraints" in every release
     _CONSTRAINTS_KEY = "constraints"
 
+_DEDUPE_RETRIES = 20
 ATTRS_KEY = "optuna"  # Candidate.attrs[ATTRS_KEY]: what the sampler wrote while proposing
 
 
@@ -374,11 +377,20 @@ class OptunaStrategy:
     # Settings the adapter sets itself.
     reserved: ClassVar[frozenset[str]] = frozenset({"seed", "constraints_func"})
 
+    # Whether ``dedupe`` is offered: samplers whose notes (attrs["optuna"]) describe only the
+    # trial's own params, so a replaced candidate can drop them.
+    deduplicates: ClassVar[bool] = False
+
     def __init__(
         self, seed: int = 0, *, context: StrategyContext | None = None, **settings: Any
     ) -> None:
         self.seed = int(seed)
-        self.goal: Goal = (context or StrategyContext()).goal
+        self.context = context or StrategyContext()
+        self.goal: Goal = self.context.goal
+        self.dedupe = bool(settings.pop("dedupe", self.deduplicates))
+        if self.dedupe and not self.deduplicates:
+            raise ValueError(f"{self.name} does not take dedupe")
+        self._representation: Representation | None = None
         signature = set(inspect.signature(self.sampler_class).parameters)
         accepted = signature - self.reserved
         unknown = sorted(set(settings) - accepted)
@@ -472,20 +484,55 @@ class OptunaStrategy:
                 mirror = _Mirror(space, self._directions())
                 mirror.sync(history, self._outcome)
             self._mirror = mirror
-            return [mirror.ask(self._sampler(number, mirror), number) for number in numbers]
+            out = [mirror.ask(self._sampler(number, mirror), number) for number in numbers]
+        return self._deduplicated(space, history, numbers, out) if self.dedupe else out
+
+    def _deduplicated(
+        self,
+        space: SearchSpace,
+        history: Sequence[TrialRecord],
+        numbers: Sequence[int],
+        candidates: list[Candidate],
+    ) -> list[Candidate]:
+        """A candidate already tried (or running) is mutated until it is new (up to 20 times,
+        seeded by the trial number), as evolution does; Optuna's samplers repeat themselves
+        on small categorical spaces, where a repeat costs a trial and teaches nothing. The
+        mirror then no longer matches the history and is rebuilt at the next proposal."""
+        view = self._representation
+        if view is None or (view.space is not space and view.space != space):
+            view = self._representation = Representation(space, self.context.architecture)
+        seen = view.trial_keys(history)
+        out = []
+        for number, candidate in zip(numbers, candidates, strict=True):
+            point = view.point(candidate.params)
+            if view.key(point) in seen:
+                rng = trial_rng(self.seed, number)
+                for _ in range(_DEDUPE_RETRIES):
+                    point = view.mutate(point, rng)
+                    if view.key(point) not in seen:
+                        break
+                candidate = Candidate(view.params(point), {"origin": "deduplicated"})
+                assert self._mirror is not None
+                self._mirror.dirty = True
+            seen.add(view.key(point))
+            out.append(candidate)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "seed": self.seed, **self.settings}
+        dedupe = {"dedupe": self.dedupe} if self.deduplicates else {}
+        return {"name": self.name, "seed": self.seed, **self.settings, **dedupe}
 
 
 class TPE(OptunaStrategy):
     """Tree-structured Parzen estimator, multivariate and grouped (so conditional parameters
     are modelled with the parameters they occur with), with the constant liar for running
     trials. Settings: ``n_startup_trials`` (10), ``n_ei_candidates`` (24), ``prior_weight``,
-    ``constant_liar`` (True), ``group`` (automatic)..."""
+    ``constant_liar`` (True), ``group`` (automatic)...; ``dedupe`` (True): a repeat of a tried
+    candidate is mutated until new."""
 
     name = "tpe"
     sampler_class = optuna.samplers.TPESampler
+    deduplicates = True
     defaults = {"multivariate": True, "constant_liar": True}
 
     def _options(self, mirror: _Mirror | None) -> dict[str, Any]:
@@ -502,10 +549,12 @@ class GPBO(OptunaStrategy):
     Constraints go to the sampler as constraints (constrained expected improvement). Its cost
     grows with the cube of the number of trials (seconds per proposal past a few hundred), and
     running trials make each proposal several times dearer.
-    Settings: ``n_startup_trials`` (10), ``deterministic_objective`` (False)."""
+    Settings: ``n_startup_trials`` (10), ``deterministic_objective`` (False), ``dedupe``
+    (True)."""
 
     name = "gp"
     sampler_class = optuna.samplers.GPSampler
+    deduplicates = True
     defaults = {"warn_independent_sampling": False}
 
     def _outcome(self, trial: TrialRecord) -> _Outcome:

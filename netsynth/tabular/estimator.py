@@ -62,6 +62,12 @@ class TabularEstimator:
     def estimate(self, trial: Trial) -> dict[str, float]:
         genotype, _ = self.space.decode(trial.params)
         row = self.table.row(genotype.ops)  # type: ignore[attr-defined]
+        other = sorted(set(trial.fidelity) - {"epochs"})
+        if other:
+            raise ValueError(
+                f"the tabular benchmark holds results per epoch only; it cannot answer the "
+                f"fidelity {', '.join(other)} (use a scheduler with resource: epochs)"
+            )
         epochs = int(trial.fidelity.get("epochs", self.table.epochs))
         if not 1 <= epochs <= self.table.epochs:
             raise ValueError(

@@ -213,8 +213,27 @@ def test_data_fraction_fidelity_trains_on_part_of_the_data(
     assert np.isfinite(metrics["val_acc"]) and metrics["epochs"] == 2
 
 
+def test_resolution_fidelity_trains_on_shorter_inputs(
+    dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shapes: list[tuple[int, ...]] = []
+
+    def recording_train(model: Any, data: Any, val: Any, *args: Any, **kwargs: Any) -> TrainResult:
+        shapes.append((*data.x.shape[1:], *val.x.shape[1:]))
+        return train(model, data, val, *args, **kwargs)
+
+    monkeypatch.setattr("netsynth.estimation.training.train", recording_train)
+    est = estimator(dataset)
+    half = est.estimate(make_trial(fidelity={"resolution": 0.5})[0])
+    full = est.estimate(make_trial()[0])
+    assert shapes == [(1, 8, 1, 8), (1, 16, 1, 16)]  # sequences of 16 scaled to 8
+    assert half["flops"] < full["flops"] and half["params"] == full["params"]
+    with pytest.raises(ValueError, match="resolution must be in"):
+        est.estimate(make_trial(fidelity={"resolution": 1.5})[0])
+
+
 def test_unknown_fidelity_raises_value_error(dataset: Path) -> None:
-    trial, channel = make_trial(fidelity={"resolution": 0.5})
+    trial, channel = make_trial(fidelity={"pixels": 0.5})
     with pytest.raises(ValueError, match="unknown fidelity"):
         estimator(dataset).estimate(trial)
     assert channel.reports == []

@@ -70,16 +70,28 @@ def test_a_deeper_net_by_an_identity_layer_computes_the_same() -> None:
     parent = ChainGenotype((Layer("conv", 6, 3), Layer("dense", 5)))
     child = ChainGenotype((Layer("conv", 6, 3), Layer("conv", 6, 3), Layer("dense", 5)))
     parent_model, record, child_model = child_of(parent, child)
-    assert record["morphism"] == "deeper: identity layer 1 (conv6k3)"
+    assert record["morphism"] == "deeper: identity layer 1 (conv6k3-relu)"
     assert record["function_preserving"]
     assert same_function(parent_model, child_model)
 
 
-def test_a_changed_kernel_keeps_the_other_layers_only() -> None:
-    parent = ChainGenotype((Layer("conv", 6, 3), Layer("conv", 6, 3), Layer("dense", 5)))
-    child = ChainGenotype((Layer("conv", 6, 3), Layer("conv", 6, 5), Layer("dense", 5)))
+@pytest.mark.parametrize("op", ["conv", "sepconv"])
+def test_a_larger_kernel_computes_the_same(op: str) -> None:
+    parent = ChainGenotype((Layer("conv", 6, 3), Layer(op, 6, 3, norm="batch"), Layer("dense", 5)))
+    child = ChainGenotype((Layer("conv", 6, 3), Layer(op, 6, 5, norm="batch"), Layer("dense", 5)))
     parent_model, record, child_model = child_of(parent, child)
-    assert record["morphism"] == "layer 1 changed (conv6k3 -> conv6k5)"
+    assert record["morphism"] == "larger kernel in layer 1 (3 -> 5)"
+    assert record["function_preserving"] and record["tensors_inherited"] == record["tensors"]
+    assert same_function(parent_model, child_model)
+
+
+def test_an_added_norm_keeps_the_other_layers_only() -> None:
+    parent = ChainGenotype((Layer("conv", 6, 3), Layer("conv", 6, 3), Layer("dense", 5)))
+    child = ChainGenotype(
+        (Layer("conv", 6, 3), Layer("conv", 6, 3, norm="batch"), Layer("dense", 5))
+    )
+    parent_model, record, child_model = child_of(parent, child)
+    assert record["morphism"] == "layer 1 changed (conv6k3-relu -> conv6k3-batch-relu)"
     assert not record["function_preserving"]
     assert 0 < record["tensors_inherited"] < record["tensors"]
     assert torch.equal(

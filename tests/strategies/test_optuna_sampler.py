@@ -42,6 +42,7 @@ CMAES = pytest.param(
 # Small settings so that each sampler leaves its start-up phase within a short test.
 SMALL: dict[str, dict[str, Any]] = {
     "tpe": {"n_startup_trials": 5},
+    "bohb": {"min_points": 5},
     "gp": {"n_startup_trials": 3},
     "cmaes": {"popsize": 4},
     "nsga2": {"population_size": 6},
@@ -176,7 +177,9 @@ def test_tpe_learns_a_child_parameter_from_the_trials_where_it_was_active() -> N
     errors: dict[str, list[float]] = {"tpe": [], "random": []}
     for seed in range(3):
         for label, search in (
-            ("tpe", strategy("tpe", seed=seed)),
+            # Without dedupe: repeats of "adam" (it has no child) would be mutated into sgd
+            # trials that TPE did not choose, blurring what this measures.
+            ("tpe", strategy("tpe", seed=seed, dedupe=False)),
             ("random", RandomSearch(seed=seed)),
         ):
             history = drive(search, space, objective, 40)
@@ -184,6 +187,22 @@ def test_tpe_learns_a_child_parameter_from_the_trials_where_it_was_active() -> N
             assert late, "TPE stopped trying sgd although sgd holds the best trials"
             errors[label] += [abs(num(t.params, "momentum") - 0.8) for t in late]
     assert np.mean(errors["tpe"]) < 0.6 * np.mean(errors["random"])
+
+
+@pytest.mark.parametrize("name", ["tpe", "bohb"])
+def test_dedupe_never_repeats_a_tried_candidate_in_a_small_categorical_space(name: str) -> None:
+    space = SearchSpace.from_dict(
+        {f"e{i}": {"type": "categorical", "choices": ["a", "b", "c"]} for i in range(3)}
+    )
+
+    def objective(params: Mapping[str, ParamValue]) -> tuple[float, dict[str, float]]:
+        return float(sum(params[f"e{i}"] == "a" for i in range(3))), {}  # all "a" is best
+
+    history = drive(strategy(name, seed=1), space, objective, 18)
+    keys = [tuple(sorted(t.params.items())) for t in history]
+    assert len(set(keys)) == 18  # two thirds of the 27 points, none twice
+    repeated = drive(strategy(name, seed=1, dedupe=False), space, objective, 18)
+    assert len({tuple(sorted(t.params.items())) for t in repeated}) < 18  # TPE alone repeats
 
 
 # -- determinism -------------------------------------------------------------------------------

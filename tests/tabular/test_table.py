@@ -163,6 +163,17 @@ def test_low_fidelity_reads_the_curve_at_that_epoch(small_table: Path) -> None:
     assert "test_acc" not in metrics and metrics["epochs"] == 1
 
 
+def test_a_fidelity_the_table_cannot_answer_is_refused(small_table: Path) -> None:
+    estimator = TabularEstimator(str(small_table))
+    experiment = create_experiment(
+        architecture=tabular_space(estimator.table), metric="val_acc", direction="maximize"
+    )
+    trial = experiment.ask()
+    trial.task.fidelity["data_fraction"] = 0.5
+    with pytest.raises(ValueError, match="cannot answer the fidelity data_fraction"):
+        estimator.estimate(trial)
+
+
 def test_the_shipped_table_covers_its_space() -> None:
     table = TabularTable.load()
     recipe = TableRecipe.from_dict(table.header["recipe"])
