@@ -2,13 +2,14 @@
 trained from scratch, against the same search whose children start from their parent's
 weights (network morphisms) and train fewer epochs.
 
-    python benchmarks/weight_inheritance.py [--seconds 300] [--inherit-epochs 2] [--seed 0]
+    python benchmarks/weight_inheritance.py [--seconds 300] [--inherit-epochs 2] [--seeds 3]
 
 Both arms run at once for the same wall time, one process and one thread each, on a chain
 space whose training hyperparameters are fixed (so mutations change the architecture only):
 conv / max-pool layers, 6 epochs per trial from scratch. Each arm prints its anytime curve
-(best validation accuracy against the wall time spent training so far); the summary gives the
-wall time each needs to reach the scratch arm's final best validation accuracy, and the ratio.
+(best validation accuracy against the wall time spent training so far) as the wall time it
+needs to reach each of a few validation accuracies; the summary gives, per accuracy, the ratio
+of the two arms' times (inherit / scratch) over the seeds where both reached it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import statistics
 import tempfile
 import time
 from typing import Any
@@ -95,47 +97,63 @@ def time_to(curve: list[tuple[float, float]], target: float) -> float | None:
     return next((spent for spent, best in curve if best >= target - 1e-12), None)
 
 
+THRESHOLDS = (0.97, 0.975, 0.98, 0.985)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=300.0, help="wall time per arm")
     parser.add_argument("--inherit-epochs", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1, one after another")
     args = parser.parse_args()
     print(
-        f"evolution (population 10, sample 4), {args.seconds:g} s per arm, seed {args.seed}; "
-        f"children with inherited weights train {args.inherit_epochs} of 6 epochs; "
-        f"{platform.machine()}, {os.cpu_count()} cores, both arms at once, one thread each\n"
+        f"evolution (population 10, sample 4), {args.seconds:g} s per arm, seeds "
+        f"0..{args.seeds - 1}; children with inherited weights train {args.inherit_epochs} of 6 "
+        f"epochs; {platform.machine()}, {os.cpu_count()} cores, both arms at once, one thread "
+        "each\n"
     )
-    jobs = [
-        ("scratch", args.seed, args.seconds, None),
-        ("inherit", args.seed, args.seconds, args.inherit_epochs),
-    ]
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        scratch, inherit = pool.map(search, jobs)
-    for result in (scratch, inherit):
-        points = result["curve"][9 :: max(1, len(result["curve"]) // 8)]
-        line = ", ".join(f"{s:.0f}s {100 * b:.2f}%" for s, b in points)
-        print(f"{result['arm']:<8} {line}")
-    target = scratch["best"]
-    print(f"\ntarget: the scratch arm's final best validation accuracy, {100 * target:.2f}%")
-    for result in (scratch, inherit):
-        reach = time_to(result["curve"], target)
-        note = (
-            f"; {result['inherited']} children inherited weights "
-            f"({result['preserving']} by a function-preserving morphism)"
-            if result["arm"] == "inherit"
-            else ""
-        )
-        print(
-            f"  {result['arm']:<8} {result['trials']} trials, "
-            f"final best {100 * result['best']:.2f}%, "
-            f"training wall {result['curve'][-1][0]:.0f} s, reaches the target after "
-            + (f"{reach:.0f} s" if reach is not None else "- (not reached)")
-            + note
-        )
-    a, b = time_to(scratch["curve"], target), time_to(inherit["curve"], target)
-    if a and b:
-        print(f"\nwall time to the target, inherit / scratch: {b:.0f} / {a:.0f} s = {b / a:.2f}")
+    ratios: dict[float, list[float]] = {t: [] for t in THRESHOLDS}
+    wins = 0
+    for seed in range(args.seeds):
+        jobs = [
+            ("scratch", seed, args.seconds, None),
+            ("inherit", seed, args.seconds, args.inherit_epochs),
+        ]
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            scratch, inherit = pool.map(search, jobs)
+        print(f"seed {seed}:")
+        for result in (scratch, inherit):
+            note = (
+                f"; {result['inherited']} children inherited weights "
+                f"({result['preserving']} by a function-preserving morphism)"
+                if result["arm"] == "inherit"
+                else ""
+            )
+            reach = ", ".join(
+                f"{100 * t:.1f}% after "
+                + (f"{s:.0f} s" if (s := time_to(result["curve"], t)) is not None else "-")
+                for t in THRESHOLDS
+            )
+            print(
+                f"  {result['arm']:<8} {result['trials']:>3} trials, final best "
+                f"{100 * result['best']:.2f}% after {result['curve'][-1][0]:.0f} s of training; "
+                f"{reach}{note}"
+            )
+        wins += inherit["best"] >= scratch["best"]
+        for t in THRESHOLDS:
+            a, b = time_to(scratch["curve"], t), time_to(inherit["curve"], t)
+            if a is not None and b is not None:
+                ratios[t].append(b / a)
+    print(f"\ninherit ended at least as high as scratch in {wins} of {args.seeds} seeds")
+    print("wall time to reach a validation accuracy, inherit / scratch (seeds where both did):")
+    for t, values in ratios.items():
+        if values:
+            print(
+                f"  {100 * t:.1f}%: median {statistics.median(values):.2f} over {len(values)} "
+                f"seeds ({', '.join(f'{v:.2f}' for v in values)})"
+            )
+        else:
+            print(f"  {100 * t:.1f}%: reached by both arms in no seed")
 
 
 if __name__ == "__main__":

@@ -126,7 +126,8 @@ def test_unknown_top_level_key(tmp_path: Path, capsys: pytest.CaptureFixture[str
     message = problem(problems, "")
     assert "unknown key 'max_trails'" in message
     assert (
-        "allowed: algorithm, budget, data, execution, final, name, objective, parameters" in message
+        "allowed: algorithm, budget, data, execution, final, inheritance, name, objective"
+        in message
     )
 
 
@@ -503,6 +504,14 @@ def test_bad_scheduler_settings_are_refused_before_the_search(
     data = mutated(lambda d: d.update(scheduler=scheduler))
     error = check_rejects(data, tmp_path, capsys)
     assert fragment in problem(error.problems, "scheduler")
+
+
+def test_inheritance_needs_an_architecture_search(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = mutated(lambda d: d.update(inheritance={"epochs": 2}))
+    problems = reject(data, tmp_path, capsys, "inheritance")
+    assert "needs an architecture search" in problem(problems, "inheritance")
 
 
 def test_function_file_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
