@@ -16,8 +16,11 @@ inserted one, a removed one) and handled as a morphism where that preserves the 
 * every other layer the edit left alone keeps its weights; a layer whose shapes changed
   otherwise (a new op or a narrower width) starts fresh.
 
-For other genotypes (cells, DAGs) every tensor whose name and shape agree is copied, which is a
-morphism only when the architecture is unchanged. What was inherited is returned as plain data
+For DAG genotypes, an **added skip** (one more input on a summing node) keeps every weight and
+gives the new input's 1x1 projection zero weights, so it adds nothing until trained (a skip
+that needs no projection is inherited but changes the function). For other changes, and for
+cells, every tensor whose name and shape agree is copied, which is a morphism only when the
+architecture is unchanged. What was inherited is returned as plain data
 for the trial's ``attrs["inherited"]``.
 """
 
@@ -30,6 +33,7 @@ import torch
 from torch import nn
 
 from netsynth.space.chain_genotype import ChainGenotype, Layer
+from netsynth.space.dag_genotype import DagGenotype
 from netsynth.space.genotype import Genotype
 
 _WEIGHTED = ("conv", "dense")
@@ -47,6 +51,12 @@ def inherit(
         morphism, preserving, state = _chain_morphism(
             child, child_genotype, parent_state, parent_genotype, seed
         )
+    elif (
+        isinstance(child_genotype, DagGenotype)
+        and isinstance(parent_genotype, DagGenotype)
+        and (added := _added_skip(child_genotype, parent_genotype)) is not None
+    ):
+        morphism, preserving, state = _skip_morphism(child, parent_state, *added)
     else:
         state = dict(parent_state)
         morphism = "same architecture" if child_genotype == parent_genotype else "shared tensors"
@@ -240,3 +250,57 @@ def _deepen(
     odd_kernel = layer.op == "dense" or layer.kernel % 2 == 1
     preserving = layer.norm == "none" and layer.activation == "relu" and relu_input and odd_kernel
     return f"deeper: identity layer {index} ({_describe(layer)})", preserving, state
+
+
+# -- DAG genotypes -----------------------------------------------------------------------------
+
+
+def _added_skip(
+    child_g: DagGenotype, parent_g: DagGenotype
+) -> tuple[int, tuple[int, ...], tuple[int, ...]] | None:
+    """(cell index, parent inputs, child inputs) when the child is the parent with one more
+    input on one summing node; None for any other change."""
+    child, parent = child_g.canonical(), parent_g.canonical()
+    if (child.stem_width, child.global_pool) != (parent.stem_width, parent.global_pool):
+        return None
+    if len(child.nodes) != len(parent.nodes):
+        return None
+    changed = [i for i, (a, b) in enumerate(zip(parent.nodes, child.nodes, strict=True)) if a != b]
+    if len(changed) != 1:
+        return None
+    old, new = parent.nodes[changed[0]], child.nodes[changed[0]]
+    added = set(new.inputs) - set(old.inputs)
+    if new.merge != "sum" or replace(new, inputs=old.inputs) != old or len(added) != 1:
+        return None
+    if not set(old.inputs) <= set(new.inputs):
+        return None
+    return changed[0], old.inputs, new.inputs
+
+
+def _skip_morphism(
+    child: nn.Module,
+    parent_state: dict[str, torch.Tensor],
+    cell: int,
+    old_inputs: tuple[int, ...],
+    new_inputs: tuple[int, ...],
+) -> tuple[str, bool, dict[str, torch.Tensor]]:
+    """An added input (a skip) on a summing node: the other inputs keep their adapters; the new
+    one's 1x1 projection starts at zero, so it adds nothing until trained."""
+    prefix = f"cells.{cell}.adapters."
+    state = {k: v for k, v in parent_state.items() if not k.startswith(prefix)}
+    for k, node in enumerate(old_inputs):  # adapters are numbered by input position
+        renamed = _renamed(parent_state, f"{prefix}{k}", f"{prefix}{new_inputs.index(node)}")
+        state.update(renamed)
+    (source,) = set(new_inputs) - set(old_inputs)
+    position = new_inputs.index(source)
+    own = child.state_dict()
+    projection = [k for k in own if k.startswith(f"{prefix}{position}.") and k.endswith("weight")]
+    for key in projection:
+        state[key] = torch.zeros_like(own[key])
+    # The sum keeps its width (the new input is projected to it), else every input changed.
+    same_width = all(
+        own[k].shape == v.shape for k, v in state.items() if k.startswith(f"cells.{cell}.op.")
+    )
+    preserving = bool(projection) and same_width
+    kind = "zero-initialized projection" if projection else "identity, changes the function"
+    return f"added skip {source} -> node {cell + 1} ({kind})", preserving, state

@@ -4,6 +4,7 @@ starts a mutated child from its parent's kept weights."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -13,6 +14,7 @@ from netsynth.estimation.weight_inheritance import inherit
 from netsynth.nn.chain_net import build_chain
 from netsynth.space.chain_genotype import ChainGenotype, Layer
 from netsynth.space.chain_space import ChainSpace
+from netsynth.space.dag_genotype import DagGenotype, DagNode
 from netsynth.trial import Trial
 from netsynth.trial_task import TrialTask
 
@@ -169,3 +171,36 @@ def test_the_estimator_starts_a_child_from_its_parents_kept_weights(tmp_path: Pa
     assert child.attrs["training"]["epochs"] == 1  # inherited: trains inherit_epochs only
     orphan = run(child_params, 2, parent=7)  # no kept weights for trial 7: from scratch
     assert "inherited" not in orphan.attrs and orphan.attrs["training"]["epochs"] == 3
+
+
+def dag_child_of(
+    parent: DagGenotype, child: DagGenotype
+) -> tuple[torch.nn.Module, dict[str, Any], torch.nn.Module]:
+    from netsynth.nn.dag_net import build_dag
+
+    torch.manual_seed(0)
+    parent_model = build_dag(parent, SHAPE, 3).eval()
+    torch.manual_seed(1)
+    child_model = build_dag(child, SHAPE, 3)
+    record = inherit(child_model, child, parent_model.state_dict(), parent, seed=3)
+    return parent_model, record, child_model.eval()
+
+
+def test_an_added_skip_with_a_projection_computes_the_same() -> None:
+    nodes = [DagNode("conv", (0,), width=16, kernel=3), DagNode("conv", (1,), width=16, kernel=3)]
+    parent = DagGenotype((*nodes, DagNode("conv", (2,), width=16, kernel=3)), stem_width=8)
+    child = DagGenotype((*nodes, DagNode("conv", (0, 2), width=16, kernel=3)), stem_width=8)
+    parent_model, record, child_model = dag_child_of(parent, child)
+    assert record["morphism"] == "added skip 0 -> node 3 (zero-initialized projection)"
+    assert record["function_preserving"]
+    assert same_function(parent_model, child_model)
+
+
+def test_an_added_identity_skip_is_inherited_but_changes_the_function() -> None:
+    nodes = [DagNode("conv", (0,), width=8, kernel=3), DagNode("conv", (1,), width=8, kernel=3)]
+    parent = DagGenotype((*nodes, DagNode("conv", (2,), width=8, kernel=3)), stem_width=8)
+    child = DagGenotype((*nodes, DagNode("conv", (1, 2), width=8, kernel=3)), stem_width=8)
+    _, record, _ = dag_child_of(parent, child)
+    assert record["morphism"] == "added skip 1 -> node 3 (identity, changes the function)"
+    assert not record["function_preserving"]
+    assert record["tensors_inherited"] == record["tensors"]
