@@ -45,6 +45,11 @@ def _store(experiment: Experiment, **attrs: Any) -> None:
 
 def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
     splits = estimator.splits()
+    # A space whose candidates some inputs cannot take (e.g. a conv family on tabular data)
+    # refuses them here, before any trial, naming the family, the input and what to do.
+    check_input = getattr(estimator.space, "check_input", None)
+    if check_input is not None:
+        check_input(splits.input_shape)
     _store(
         experiment,
         data={

@@ -20,6 +20,7 @@ BUILDERS = {
     "dag": "netsynth.nn.dag_net:build_dag",
     "cell": "netsynth.nn.cell_net:build_cell_net",
     "nb201": "netsynth.nn.nb201_net:build_nb201",
+    "zoo": "netsynth.nn.zoo:build_zoo",
 }
 
 

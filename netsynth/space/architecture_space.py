@@ -74,6 +74,8 @@ SPACES = {
     "dag": "netsynth.space.dag_space:DagSpace",
     "cell": "netsynth.space.cell_space:CellSpace",
     "nb201": "netsynth.space.nb201_space:NB201Space",
+    "zoo": "netsynth.space.zoo_space:ZooSpace",
+    "union": "netsynth.space.union_space:UnionSpace",
 }
 
 

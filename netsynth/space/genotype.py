@@ -32,6 +32,7 @@ GENOTYPES = {
     "dag": "netsynth.space.dag_genotype:DagGenotype",
     "cell": "netsynth.space.cell_genotype:CellGenotype",
     "nb201": "netsynth.space.nb201_genotype:NB201Genotype",
+    "zoo": "netsynth.space.zoo_genotype:ZooGenotype",
 }
 
 

@@ -31,11 +31,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def parse_spec(data: Any, source: str = "spec") -> ExperimentSpec:
+def parse_spec(data: Any, source: str = "spec", base_dir: Path | None = None) -> ExperimentSpec:
+    """Validate spec data; files it names by relative paths (e.g. a zoo candidate's
+    ``weights``) are resolved against ``base_dir``, the spec's folder, when given."""
     if not isinstance(data, dict):
         raise SpecError(source, [("", f"a spec is a mapping of keys, got {type(data).__name__}")])
     try:
-        return ExperimentSpec.model_validate(data)
+        context = {"base_dir": base_dir} if base_dir is not None else None
+        return ExperimentSpec.model_validate(data, context=context)
     except ValidationError as exc:
         raise spec_error_from_validation(source, exc) from None
 
@@ -58,4 +61,4 @@ def read_yaml(path: str | Path) -> Any:
 
 def load_spec(path: str | Path) -> ExperimentSpec:
     """Read and validate a spec file; raises ``SpecError`` listing every problem."""
-    return parse_spec(read_yaml(path), str(path))
+    return parse_spec(read_yaml(path), str(path), Path(path).parent)

@@ -36,6 +36,8 @@ from netsynth.space.distributions import (
 )
 from netsynth.space.nb201_space import NB201SpaceConfig
 from netsynth.space.search_space import Condition, SearchSpace
+from netsynth.space.union_space import UnionSpaceConfig
+from netsynth.space.zoo_space import ZooSpaceConfig
 from netsynth.strict_model import Strict
 
 Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
@@ -226,7 +228,12 @@ class ExecutionSpec(Strict):
 
 
 SpaceConfig = Annotated[
-    ChainSpaceConfig | DagSpaceConfig | CellSpaceConfig | NB201SpaceConfig,
+    ChainSpaceConfig
+    | DagSpaceConfig
+    | CellSpaceConfig
+    | NB201SpaceConfig
+    | ZooSpaceConfig
+    | UnionSpaceConfig,
     Field(discriminator="type"),
 ]
 

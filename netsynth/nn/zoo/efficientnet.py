@@ -1,0 +1,58 @@
+"""An EfficientNet-B0-like network (Tan & Le 2019): MBConv blocks with squeeze-and-excitation
+and SiLU, B0's stage table; the depth multiplier scales each stage's repeats (rounded up, as
+EfficientNet's compound scaling does). Adapted to small inputs: a stride-1 stem, and a
+stride-2 stage halves the map only while it is long enough. Stochastic depth is left out.
+
+conv3 (32) ─► 16 MBConv blocks (zoo_tables.B0_STAGES) ─► 1x1 conv (1280) ─► pool
+           ─► dropout ─► linear
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+from netsynth.nn.zoo.blocks import (
+    SpatialTracker,
+    ZooNet,
+    conv_bn_act,
+    global_pool,
+)
+from netsynth.nn.zoo.inverted_residual import (
+    InvertedResidual,
+    InvertedResidualSpec,
+    squeezed_channels,
+)
+from netsynth.space.zoo_genotype import ZooGenotype
+from netsynth.space.zoo_tables import B0_LAST, B0_STAGES, B0_STEM, round_channels, scale_repeats
+
+SE_RATIO = 0.25  # of the block's input channels, as in the paper
+DROPOUT = 0.2
+
+
+def build_efficientnet(
+    genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
+) -> ZooNet:
+    dims, width = len(input_shape) - 1, genotype.width_multiplier
+    tracker = SpatialTracker(input_shape[1:])
+    channels = round_channels(B0_STEM * width)
+    layers: list[nn.Module] = [conv_bn_act(input_shape[0], channels, 3, 1, dims, nn.SiLU)]
+    for expand, kernel, s, c_out, repeats in B0_STAGES:
+        out = round_channels(c_out * width)
+        for index in range(scale_repeats(repeats, genotype.depth_multiplier)):
+            stride = tracker.stride(s if index == 0 else 1)
+            spec = InvertedResidualSpec(
+                channels,
+                channels * expand,
+                out,
+                kernel,
+                stride,
+                squeezed_channels(channels, SE_RATIO),
+                nn.SiLU,
+                se_act=nn.SiLU,
+            )
+            layers.append(InvertedResidual(spec, dims))
+            channels = out
+    last = round_channels(B0_LAST * width)
+    layers.append(conv_bn_act(channels, last, 1, 1, dims, nn.SiLU))
+    classifier = nn.Sequential(nn.Dropout(DROPOUT), nn.Linear(last, num_classes))
+    return ZooNet(nn.Sequential(*layers), global_pool(dims), classifier)
