@@ -98,10 +98,15 @@ class Experiment:
         *,
         strategy: Strategy | None = None,
         scheduler: Scheduler | None = None,
+        stage: str | None = None,
     ) -> None:
+        """``stage``: the view of one stage of a sequential pipeline (``"tuning"``: stage 2,
+        its own space, strategy and budget, and only its own trials as history)."""
         self.storage = storage
         self.record = record
-        config = record.config
+        self.stage = stage
+        self.staged = "tuning" in record.config  # trials carry the stage they belong to
+        config = self._stage_config(record)
         self.objective = Objective.from_dict(config.get("objective", {}))
         self.seed = int(config["seed"])
         self.space = SearchSpace.from_dict(config["space"]) if config.get("space") else None
@@ -142,9 +147,38 @@ class Experiment:
     def state(self) -> ExperimentState:
         return self.refresh().state
 
+    def _stage_config(self, record: ExperimentRecord) -> dict[str, Any]:
+        if self.stage is None:
+            return record.config
+        from netsynth.runner.tuning_stage import tuning_config
+
+        return tuning_config(record)
+
     def _read_settings(self) -> None:
-        self.budget = Budget.from_dict(self.record.config.get("budget", {}))
-        self.stopping = StoppingRules.from_dict(self.record.config.get("stopping", {}))
+        config = self._stage_config(self.record)
+        self.budget = Budget.from_dict(config.get("budget", {}))
+        self.stopping = StoppingRules.from_dict(config.get("stopping", {}))
+
+    @property
+    def search_states(self) -> tuple[ExperimentState, ...]:
+        """The lifecycle states in which this view's search runs."""
+        if self.stage is None:
+            return (ExperimentState.PREPARING, ExperimentState.SEARCHING)
+        return (ExperimentState.TUNING,)
+
+    @property
+    def seconds_key(self) -> str:
+        """The experiment attr that accumulates this view's search time."""
+        return "search_seconds" if self.stage is None else f"{self.stage}_seconds"
+
+    def in_view(self, trial: TrialRecord) -> bool:
+        return trial.attrs.get("stage") == self.stage
+
+    def history(self) -> list[TrialRecord]:
+        """The trials this view's search learns from and counts against its budget: all of
+        them, or in a sequential pipeline those of the stage."""
+        trials = self.storage.trials(self.id)
+        return [t for t in trials if self.in_view(t)] if self.staged else trials
 
     def refresh(self) -> ExperimentRecord:
         self.record = self.storage.get_experiment(self.name)
@@ -227,6 +261,14 @@ class Experiment:
         """Create the next trial (None once ``limit`` trials are running or done)."""
         space = self._proposal_space(history)
         proposed: list[Candidate] = []
+        if limit is not None and self.staged:
+            # Storage counts every active trial of the experiment; this view's budget counts
+            # its own, so the other stage's active trials come on top.
+            limit += sum(
+                1
+                for t in self.storage.trials(self.id)
+                if not self.in_view(t) and t.state is not TrialState.FAILED
+            )
 
         promotion = self.scheduler.promotion(history)
 
@@ -239,6 +281,8 @@ class Experiment:
             else:
                 candidate = self.strategy.propose(space, history, [number])[0]
                 placement = self.scheduler.assign(candidate, history)
+            if self.stage is not None:
+                candidate = replace(candidate, attrs={**candidate.attrs, "stage": self.stage})
             proposed.append(candidate)
             declared = candidate.params if self.space is not None else {}
             return TrialDraft(
@@ -278,7 +322,7 @@ class Experiment:
         decision (a new rung, why it stops the trial) is stored with the report."""
         decision = CONTINUE
         if self.scheduler.uses_reports:
-            history = self.storage.trials(self.id)
+            history = self.history()
             position = next((i for i, t in enumerate(history) if t.id == task.trial_id), None)
             if position is not None and history[position].state is TrialState.RUNNING:
                 record = history[position]

@@ -22,7 +22,15 @@ from netsynth.storage.url import open_storage
 from netsynth.strategies.strategy import Strategy
 
 # Config keys that define what is searched; a re-created experiment must agree on these.
-_IDENTITY_KEYS = ("objective", "space", "strategy", "scheduler", "architecture", "goal")
+_IDENTITY_KEYS = (
+    "objective",
+    "space",
+    "strategy",
+    "scheduler",
+    "architecture",
+    "goal",
+    "tuning",
+)
 
 
 def _default_name() -> str:
@@ -40,6 +48,7 @@ def build_config(
     architecture: ArchitectureSpace | Mapping[str, Any] | None = None,
     constraints: Mapping[str, float] | None = None,
     pareto: Sequence[tuple[str, str | Direction]] = (),
+    tuning: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The stored description of an experiment; both the Python API and the spec build it."""
     if architecture is not None and not isinstance(architecture, Mapping):
@@ -75,6 +84,12 @@ def build_config(
             "constraints": {str(k): float(v) for k, v in (constraints or {}).items()},
             "pareto": [Objective(m, Direction(d)).to_dict() for m, d in pareto],
         }
+    if tuning is not None:
+        if architecture is None:
+            raise ExperimentError("a sequential pipeline (tuning=...) needs an architecture space")
+        from netsynth.runner.tuning_stage import TuningStage
+
+        config["tuning"] = TuningStage.from_dict(tuning).to_dict()
     return config
 
 
@@ -92,13 +107,16 @@ def create_experiment(
     architecture: ArchitectureSpace | Mapping[str, Any] | None = None,
     constraints: Mapping[str, float] | None = None,
     pareto: Sequence[tuple[str, str | Direction]] = (),
+    tuning: Mapping[str, Any] | None = None,
 ) -> Experiment:
     """Create an experiment (in memory unless ``storage`` is a URL such as
     ``"sqlite:///netsynth.db"``). ``space`` declares the parameters up front; without it the
     objective defines them as it runs (``trial.suggest_float(...)``). ``architecture`` (an
     architecture space or its config) gives NAS strategies the structured view; its flat view is
     the space. ``constraints`` bound metrics from above (``{"params": 20_000}``); ``pareto``
-    names further objectives (``[("params", "minimize")]``) for a Pareto front. With
+    names further objectives (``[("params", "minimize")]``) for a Pareto front. ``tuning``
+    makes the search sequential (stage 2 tunes the training of stage 1's best architectures;
+    see ``netsynth.runner.tuning_stage.TuningStage`` for its keys). With
     ``load_if_exists`` an experiment of the same name is continued, provided it searches the
     same thing."""
     store = open_storage(storage)
@@ -112,6 +130,7 @@ def create_experiment(
         architecture=architecture,
         constraints=constraints,
         pareto=pareto,
+        tuning=tuning,
     )
     objects = {
         "strategy": strategy if not isinstance(strategy, (str, Mapping)) else None,

@@ -14,6 +14,7 @@ class ExperimentState(str, enum.Enum):
     CREATED = "CREATED"
     PREPARING = "PREPARING"
     SEARCHING = "SEARCHING"
+    TUNING = "TUNING"  # stage 2 of a sequential pipeline: training hyperparameters
     RETRAINING = "RETRAINING"
     EVALUATING = "EVALUATING"
     EXPORTING = "EXPORTING"

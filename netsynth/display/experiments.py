@@ -26,7 +26,7 @@ def experiment_rows(storage: Storage) -> list[dict[str, Any]]:
                 "name": record.name,
                 "state": record.state.value,
                 "done": counts[TrialState.COMPLETE] + counts[TrialState.PRUNED],
-                "budget": record.config.get("budget", {}).get("max_trials"),
+                "budget": _trial_budget(record.config),
                 "running": counts[TrialState.RUNNING],
                 "failed": counts[TrialState.FAILED],
                 "metric": objective.metric,
@@ -38,6 +38,14 @@ def experiment_rows(storage: Storage) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _trial_budget(config: dict[str, Any]) -> int | None:
+    """``max_trials``; for a sequential pipeline, both stages' together (when both set one)."""
+    budgets = [config.get("budget", {}).get("max_trials")]
+    if "tuning" in config:
+        budgets.append(config["tuning"].get("budget", {}).get("max_trials"))
+    return None if None in budgets else sum(b for b in budgets if b is not None)
 
 
 def print_experiments(storage: Storage, fmt: str = "table") -> None:

@@ -59,6 +59,8 @@ def leaderboard_rows(
             "duration_s": None if trial.duration is None else round(trial.duration, 4),
             "reason": trial.reason,
         }
+        if "stage" in trial.attrs:  # stage 2 of a sequential pipeline
+            row["stage"] = trial.attrs["stage"]
         if trial.rung is not None:  # a multi-fidelity schedule: where the trial got to
             row["bracket"] = trial.bracket
             row["rung"] = trial.rung
@@ -257,7 +259,29 @@ def render(experiment: Experiment, fmt: str = "table", top: int | None = 10) -> 
     title = f"{record.name} — {record.state.value}" + (
         f" ({record.reason})" if record.reason else ""
     )
+    if "tuning" in record.config:
+        return stage_tables(experiment, top, title)
     return table(rows, experiment.objective, title)
+
+
+def stage_tables(experiment: Experiment, top: int | None, title: str) -> Any:
+    """A sequential pipeline's leaderboard: one section per stage, each ranked on its own."""
+    from rich.console import Group
+
+    trials = experiment.trials()
+    top_k = experiment.record.config["tuning"].get("top_k")
+    sections = (
+        (None, f"{title}\nstage 1: architectures, default training hyperparameters"),
+        ("tuning", f"stage 2: training hyperparameters of stage 1's top {top_k}"),
+    )
+    tables = []
+    for stage, heading in sections:
+        chosen = [t for t in trials if t.attrs.get("stage") == stage]
+        if stage is not None and not chosen:
+            continue
+        rows = leaderboard_rows(chosen, experiment.objective, top, experiment.goal)
+        tables.append(table(rows, experiment.objective, heading))
+    return Group(*tables)
 
 
 def pareto_table(experiment: Experiment) -> Any:

@@ -56,6 +56,10 @@ def trial_lines(experiment: Experiment, trial: TrialRecord) -> list[str]:
         where += [f"rung {trial.rung}"] if trial.rung is not None else []
         where += [", ".join(f"{k}={v}" for k, v in trial.fidelity.items())]
         lines.append("schedule: " + ", ".join(w for w in where if w))
+    if trial.attrs.get("stage") == "tuning":
+        origin = trial.params.get("architecture")
+        source = f"trial {origin}'s" if origin is not None else "the shortlisted"
+        lines.append(f"stage: 2 (tuning the training of {source} architecture)")
     if trial.params:
         lines.append("params:")
         lines += [f"  {name} = {value!r}" for name, value in trial.params.items()]

@@ -380,6 +380,18 @@ class TrainingEstimator:
     def export_dir(self, experiment_name: str) -> Path:
         return Path(self.final.export_dir or Path("netsynth-models") / experiment_name)
 
+    def with_space(self, space: ArchitectureSpace) -> TrainingEstimator:
+        """The same estimator (data, final stages, device) decoding trials with ``space``,
+        e.g. stage 2 of a sequential pipeline with its shortlist."""
+        return TrainingEstimator(
+            space,
+            self.data,
+            self.final,
+            device=self.device_name,
+            threads=self.threads,
+            inherit_epochs=self.inherit_epochs,
+        )
+
     def with_final(self, **changes: Any) -> TrainingEstimator:
         return TrainingEstimator(
             self.space,

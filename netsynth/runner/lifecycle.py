@@ -1,8 +1,12 @@
 """The experiment lifecycle (NeuNetS): every state is stored, and a run continues from
 whichever state the experiment was left in.
 
-    CREATED → PREPARING → SEARCHING → RETRAINING → EVALUATING → EXPORTING → COMPLETED
-                                                             (or FAILED / STOPPED)
+    CREATED → PREPARING → SEARCHING [→ TUNING] → RETRAINING → EVALUATING → EXPORTING
+                                                     → COMPLETED (or FAILED / STOPPED)
+
+TUNING is stage 2 of a sequential pipeline (``mode: sequential``, see ``tuning_stage``): the
+training hyperparameters of stage 1's best architectures. A stopped or failed experiment whose
+stage 2 had begun resumes in stage 2.
 
 PREPARING and the states after SEARCHING call the estimator's hooks of the same purpose
 (``prepare``, ``retrain``, ``evaluate``, ``export``) when it has them; for plain HPO they
@@ -19,7 +23,8 @@ from netsynth.estimation.estimator import Estimator
 from netsynth.experiment_record import ExperimentState
 from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
-from netsynth.runner.search_loop import SearchLoop
+from netsynth.runner.search_loop import SearchEnd, SearchLoop
+from netsynth.runner.tuning_stage import TUNING, has_shortlist, run_tuning
 from netsynth.trial_record import TrialState
 
 if TYPE_CHECKING:
@@ -64,7 +69,13 @@ def _advance(
 ) -> ExperimentState:
     storage, eid, guard = experiment.storage, experiment.id, loop.guard
     reason = "search finished"
+    sequential = TUNING in experiment.record.config
     try:
+        if state in _STARTABLE and sequential and has_shortlist(experiment.record):
+            # Stage 2 had begun: continue it, never stage 1 again.
+            if not storage.set_experiment_state(eid, ExperimentState.TUNING, expected=[state]):
+                return experiment.refresh().state
+            state = ExperimentState.TUNING
         if state in _STARTABLE:
             # Guarded, so that of several processes starting together one prepares and
             # the others join the search.
@@ -76,19 +87,22 @@ def _advance(
             state = ExperimentState.SEARCHING
         if state in SEARCH_STATES:
             end = loop.run()
-            if end.by_other:
+            if _failed_or_elsewhere(experiment, end):
                 return end.state
-            if end.state is ExperimentState.FAILED:
-                storage.set_experiment_state(eid, ExperimentState.FAILED, end.reason)
-                log.error("experiment %s FAILED: %s", experiment.name, end.reason)
-                return ExperimentState.FAILED
             reason = end.reason
-            if not storage.set_experiment_state(
-                eid,
-                ExperimentState.RETRAINING,
-                expected=list(SEARCH_STATES),
-            ):
+            following = ExperimentState.TUNING if sequential else ExperimentState.RETRAINING
+            if not storage.set_experiment_state(eid, following, expected=list(SEARCH_STATES)):
                 return experiment.refresh().state  # another process took the next step
+            state = following
+        if state is ExperimentState.TUNING:
+            end = run_tuning(experiment, estimator, loop)
+            if _failed_or_elsewhere(experiment, end):
+                return end.state
+            reason = f"stage 2: {end.reason}"
+            if not storage.set_experiment_state(
+                eid, ExperimentState.RETRAINING, expected=[ExperimentState.TUNING]
+            ):
+                return experiment.refresh().state
             state = ExperimentState.RETRAINING
         for stage, hook in _POST_SEARCH:
             if _ORDER.index(state) <= _ORDER.index(stage):
@@ -108,3 +122,15 @@ def _advance(
     storage.set_experiment_state(eid, ExperimentState.COMPLETED, reason)
     experiment.refresh()
     return ExperimentState.COMPLETED
+
+
+def _failed_or_elsewhere(experiment: Experiment, end: SearchEnd) -> bool:
+    """True when the search's end leaves nothing for this process to do: another process
+    moved the experiment on, or the search failed (then the experiment is marked FAILED)."""
+    if end.by_other:
+        return True
+    if end.state is ExperimentState.FAILED:
+        experiment.storage.set_experiment_state(experiment.id, ExperimentState.FAILED, end.reason)
+        log.error("experiment %s FAILED: %s", experiment.name, end.reason)
+        return True
+    return False

@@ -71,12 +71,13 @@ class SearchLoop:
         executor: Executor,
         *,
         on_progress: ProgressCallback | None = None,
+        guard: InterruptGuard | None = None,
     ) -> None:
         self.experiment = experiment
         self.estimator = estimator
         self.executor = executor
         self.on_progress = on_progress
-        self.guard = InterruptGuard()
+        self.guard = guard or InterruptGuard()
         self.tally = HistoryTally(experiment.objective)
         self._elapsed_before = 0.0
         self._started = time.monotonic()
@@ -87,7 +88,8 @@ class SearchLoop:
         return self._elapsed_before + time.monotonic() - self._started
 
     def run(self) -> SearchEnd:
-        self._elapsed_before = float(self.experiment.record.attrs.get("search_seconds", 0.0))
+        key = self.experiment.seconds_key
+        self._elapsed_before = float(self.experiment.record.attrs.get(key, 0.0))
         self._started = time.monotonic()
         with self.guard:
             self.executor.start(self.estimator, self, self.guard)
@@ -104,7 +106,7 @@ class SearchLoop:
                 if callable(close):
                     close()
                 self.experiment.storage.update_experiment(
-                    self.experiment.id, attrs={"search_seconds": self.elapsed}
+                    self.experiment.id, attrs={key: self.elapsed}
                 )
 
     # -- the loop ----------------------------------------------------------------------------
@@ -114,7 +116,7 @@ class SearchLoop:
         end: SearchEnd | None = None
         while True:
             self.guard.check()
-            history = storage.trials(experiment.id)
+            history = experiment.history()
             self.tally.update(history)
             self._notify()
             if end is None:
@@ -132,7 +134,7 @@ class SearchLoop:
                 self.executor.submit(task)
                 if self.executor.capacity > 1 and experiment.scheduler.uses_reports:
                     # The next slot's bracket or promotion depends on the trial just made.
-                    history = storage.trials(experiment.id)
+                    history = experiment.history()
             if self.executor.running() == 0:
                 if end is not None:
                     return end
@@ -191,7 +193,7 @@ class SearchLoop:
         if now >= self._next_state_check:
             self._next_state_check = now + _STATE_CHECK_SECONDS
             state = self.experiment.refresh().state
-            if state not in (ExperimentState.PREPARING, ExperimentState.SEARCHING):
+            if state not in self.experiment.search_states:
                 return SearchEnd(
                     state, f"experiment moved to {state.value} elsewhere", by_other=True
                 )

@@ -76,6 +76,7 @@ SPACES = {
     "nb201": "netsynth.space.nb201_space:NB201Space",
     "zoo": "netsynth.space.zoo_space:ZooSpace",
     "union": "netsynth.space.union_space:UnionSpace",
+    "shortlist": "netsynth.space.shortlist_space:ShortlistSpace",
 }
 
 

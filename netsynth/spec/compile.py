@@ -50,6 +50,34 @@ def _component(
     return strategy, scheduler
 
 
+def _tuning(spec: ExperimentSpec, source: str) -> dict[str, Any] | None:
+    """Stage 2 of a sequential pipeline as stored (its components checked now)."""
+    if spec.tuning is None:
+        return None
+    from netsynth.runner.tuning_stage import TuningStage
+
+    tuning = spec.tuning
+    strategy = {"name": tuning.algorithm.name, **tuning.algorithm.settings()}
+    scheduler = {"name": tuning.scheduler.name, **tuning.scheduler.settings()}
+    objective = spec.resolved_objective
+    try:
+        make_strategy(strategy, seed=0)
+    except ValueError as exc:
+        raise SpecError(source, [("tuning.algorithm", str(exc))]) from None
+    try:
+        make_scheduler(scheduler, Objective(objective.metric, Direction(objective.direction)))
+    except ValueError as exc:
+        raise SpecError(source, [("tuning.scheduler", str(exc))]) from None
+    return TuningStage(
+        top_k=tuning.top_k,
+        strategy=strategy,
+        scheduler=scheduler,
+        budget=tuning.budget.model_dump(exclude_none=True),
+        stopping=tuning.stopping.model_dump(exclude_none=True),
+        training=spec.tuning_training(),
+    ).to_dict()
+
+
 def _context(spec: ExperimentSpec, base_dir: Path) -> StrategyContext:
     from netsynth.space.architecture_space import make_architecture_space
 
@@ -82,8 +110,10 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
 
         assert spec.data is not None
         final = spec.final
+        architecture = spec.architecture(base_dir)
+        assert architecture is not None
         return TrainingEstimator(
-            make_architecture_space(spec.space.model_dump(mode="json")),
+            make_architecture_space(architecture),
             DataConfig(
                 dataset=_dataset_source(spec.data.dataset, base_dir),
                 options=dict(spec.data.options),
@@ -124,6 +154,7 @@ def check_spec(spec: ExperimentSpec, source: str, base_dir: Path) -> None:
         except (OSError, ValueError, KeyError) as exc:
             raise SpecError(source, [("tabular.table", f"cannot read {table}: {exc}")]) from None
     _component(spec, source, base_dir)
+    _tuning(spec, source)
     if spec.trial is not None and spec.trial.function is not None:
         try:
             check_ref(absolute_ref(spec.trial.function, base_dir))
@@ -142,6 +173,7 @@ def compile_spec(
     """Create (or join, if it exists with the same search) the experiment a spec describes."""
     check_spec(spec, source, base_dir)
     strategy, scheduler = _component(spec, source, base_dir)
+    tuning = _tuning(spec, source)
     objective = spec.resolved_objective
     estimator = _estimator(spec, base_dir)  # before the experiment: a bad spec creates nothing
     experiment = create_experiment(
@@ -156,6 +188,7 @@ def compile_spec(
         strategy=strategy,
         scheduler=scheduler,
         seed=spec.seed,
+        tuning=tuning,
         load_if_exists=True,
     )
     budget, stopping = spec.budget, spec.stopping

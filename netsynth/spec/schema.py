@@ -36,6 +36,7 @@ from netsynth.space.distributions import (
 )
 from netsynth.space.nb201_space import NB201SpaceConfig
 from netsynth.space.search_space import Condition, SearchSpace
+from netsynth.space.training_space import FlatBuilder, TrainingSpaceConfig
 from netsynth.space.union_space import UnionSpaceConfig
 from netsynth.space.zoo_space import ZooSpaceConfig
 from netsynth.strict_model import Strict
@@ -238,6 +239,13 @@ SpaceConfig = Annotated[
 ]
 
 
+def _searched(training: TrainingSpaceConfig) -> bool:
+    """Whether any training setting is searched (momentum only counts with SGD)."""
+    flat = FlatBuilder()
+    flat.add_training(training)
+    return bool(flat.distributions)
+
+
 class DataSpec(Strict):
     """The dataset an architecture search trains on: a built-in name (``mnist1d``,
     ``digits``) or a path (relative to the spec) to an .npz / .csv file or image folder."""
@@ -274,6 +282,19 @@ class TabularSpec(Strict):
     table: str | None = None
 
 
+class TuningSpec(Strict):
+    """Stage 2 of ``mode: sequential``: tune the training hyperparameters of stage 1's
+    ``top_k`` best architectures, with its own strategy, scheduler, budget and stopping rules.
+    ``training``: the settings to search (default: the space's ``training``)."""
+
+    top_k: int = Field(default=3, ge=1)
+    algorithm: ComponentSpec = ComponentSpec(name="tpe")
+    scheduler: ComponentSpec = ComponentSpec(name="fifo")
+    budget: BudgetSpec
+    stopping: StoppingSpec = StoppingSpec()
+    training: TrainingSpaceConfig | None = None
+
+
 class ExperimentSpec(Strict):
     name: Name | None = None
     storage: str | None = None
@@ -286,6 +307,11 @@ class ExperimentSpec(Strict):
     tabular: TabularSpec | None = None
     final: FinalSpec = FinalSpec()
     inheritance: InheritanceSpec | None = None
+    # joint: architecture and training hyperparameters in one space; sequential: stage 1
+    # searches architectures with default training, stage 2 (``tuning``) the training of the
+    # top-k of stage 1.
+    mode: Literal["joint", "sequential"] = "joint"
+    tuning: TuningSpec | None = None
     algorithm: ComponentSpec = ComponentSpec(name="random")
     scheduler: ComponentSpec = ComponentSpec(name="fifo")
     budget: BudgetSpec
@@ -312,6 +338,24 @@ class ExperimentSpec(Strict):
                     "an architecture search trains its candidates itself: leave out 'trial' "
                     "and 'parameters' (training hyperparameters go under space.training)",
                 )
+        if self.mode == "sequential":
+            if self.space is None:
+                raise FieldError(
+                    "mode", "mode: sequential needs an architecture search (space + data)"
+                )
+            if self.tuning is None:
+                raise FieldError(
+                    "tuning",
+                    "mode: sequential needs stage 2: tuning: {budget: {max_trials: N}, ...}",
+                )
+            if not _searched(self.tuning_training()):
+                raise FieldError(
+                    "tuning.training",
+                    "stage 2 would search nothing: every training setting is fixed; give lists "
+                    "or ranges (e.g. lr: {low: 0.001, high: 0.1, log: true})",
+                )
+        elif self.tuning is not None:
+            raise FieldError("tuning", "tuning is stage 2 of mode: sequential; set that mode")
         if self.inheritance is not None and self.space is None:
             raise FieldError(
                 "inheritance", "weight inheritance needs an architecture search (space + data)"
@@ -336,7 +380,19 @@ class ExperimentSpec(Strict):
             from netsynth.tabular.table import TabularTable
 
             return tabular_space(TabularTable.load(self.table_path(base_dir))).to_dict()
-        return self.space.model_dump(mode="json") if self.space is not None else None
+        if self.space is None:
+            return None
+        space = self.space
+        if self.mode == "sequential":
+            from netsynth.runner.tuning_stage import stage_one_training
+
+            space = space.model_copy(update={"training": stage_one_training(space.training)})
+        return space.model_dump(mode="json")
+
+    def tuning_training(self) -> TrainingSpaceConfig:
+        """What stage 2 of a sequential pipeline searches."""
+        assert self.tuning is not None and self.space is not None
+        return self.tuning.training or self.space.training
 
     def table_path(self, base_dir: Path) -> str | None:
         if self.tabular is None or self.tabular.table is None:
