@@ -65,11 +65,42 @@ def _configure_logging(verbose: bool) -> None:
 # -- commands --------------------------------------------------------------------------------
 
 
+def _check_data_fits_space(spec: Any, source: str) -> None:
+    """Load the data (as PREPARING would) and let the space refuse inputs its candidates
+    cannot take, e.g. a convolutional zoo family on tabular data."""
+    if spec.space is None or spec.data is None:
+        return
+    from netsynth.data.dataset import DataError
+    from netsynth.data.registry import load_dataset
+    from netsynth.space.architecture_space import make_architecture_space
+    from netsynth.space.genotype import GenotypeError
+    from netsynth.spec import SpecError
+
+    try:
+        dataset = load_dataset(
+            spec.data.dataset,
+            seed=spec.data.seed,
+            options=spec.data.options,
+            base_dir=Path(source).parent,
+        )
+    except DataError as exc:
+        raise SpecError(source, [("data.dataset", str(exc))]) from None
+    check_input = getattr(
+        make_architecture_space(spec.architecture(Path(source).parent)), "check_input", None
+    )
+    if callable(check_input):
+        try:
+            check_input(tuple(dataset.x.shape[1:]))
+        except GenotypeError as exc:
+            raise SpecError(source, [("space", str(exc))]) from None
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from netsynth.spec import check_spec, load_spec
 
     spec = load_spec(args.spec)
     check_spec(spec, args.spec, Path(args.spec).parent)
+    _check_data_fits_space(spec, args.spec)
     objective = spec.resolved_objective
     if spec.space is not None and spec.data is not None:
         what = f"{spec.space.type} space on {spec.data.dataset}"
