@@ -62,13 +62,19 @@ class _ExperimentCache:
 class SQLStorage:
     """Storage in a SQL database given by a SQLAlchemy URL, e.g. ``sqlite:///netsynth.db``."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        """``read_only``: open an existing database for reading only; every write raises
+        ``StorageError`` (the dashboard reads a live experiment this way)."""
         self.url = url
-        self._engine = make_engine(url)
+        self.read_only = read_only
+        self._engine = make_engine(url, read_only=read_only)
         self._lock = threading.Lock()
         self._caches: dict[int, _ExperimentCache] = {}
         try:
-            self._init_schema()
+            if read_only:
+                self._check_schema()
+            else:
+                self._init_schema()
         except OperationalError as exc:
             raise StorageError(f"cannot open storage {url!r}: {exc.orig}") from exc
 
@@ -76,6 +82,8 @@ class SQLStorage:
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
+        if self.read_only:
+            raise StorageError(f"{self.url} is open read-only")
         with self._engine.connect() as conn:
             conn.execution_options(netsynth_write=True)
             with conn.begin():
@@ -98,17 +106,28 @@ class SQLStorage:
                         conn.execute(
                             insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION))
                         )
-                    elif int(row[0]) > SCHEMA_VERSION:
-                        raise SchemaVersionError(
-                            f"{self.url} was written by a newer netsynth (schema v{row[0]}; "
-                            f"this one reads v{SCHEMA_VERSION}); upgrade netsynth"
-                        )
+                    else:
+                        self._check_version(int(row[0]))
                 return
             except (IntegrityError, ProgrammingError):
                 # Another process created the tables at the same moment (PostgreSQL).
                 if attempt == 2:
                     raise
                 time.sleep(0.1)
+
+    def _check_schema(self) -> None:
+        with self._read() as conn:
+            row = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).first()
+        if row is None:
+            raise StorageError(f"{self.url} holds no netsynth schema")
+        self._check_version(int(row[0]))
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.url} was written by a newer netsynth (schema v{version}; "
+                f"this one reads v{SCHEMA_VERSION}); upgrade netsynth"
+            )
 
     def close(self) -> None:
         self._engine.dispose()

@@ -8,8 +8,10 @@ from netsynth.storage.storage import Storage, StorageError
 DEFAULT_STORAGE_URL = "sqlite:///netsynth.db"
 
 
-def open_storage(url: str | Storage | None) -> Storage:
-    """``open_storage("sqlite:///netsynth.db")``; a path ending in ``.db`` means SQLite too."""
+def open_storage(url: str | Storage | None, *, read_only: bool = False) -> Storage:
+    """``open_storage("sqlite:///netsynth.db")``; a path ending in ``.db`` means SQLite too.
+    ``read_only``: an existing SQL database opened so that it can never be written (a storage
+    object passed in is returned as it is)."""
     if url is None or url in ("memory", ":memory:"):
         return InMemoryStorage()
     if not isinstance(url, str):
@@ -26,4 +28,4 @@ def open_storage(url: str | Storage | None) -> Storage:
         SQLStorage,
     )  # SQLAlchemy only when a database is used
 
-    return SQLStorage(url)
+    return SQLStorage(url, read_only=read_only)
