@@ -33,15 +33,20 @@ def _sqlite_engine(url: str, read_only: bool) -> Engine:
         # One shared connection, or every thread would see its own empty in-memory database.
         **({"poolclass": StaticPool} if in_memory else {}),
     )
+    pragmas = ["journal_mode=WAL", f"synchronous={synchronous.upper()}", "foreign_keys=ON"]
+    return _with_sqlite_listeners(engine, pragmas)
+
+
+def _with_sqlite_listeners(engine: Engine, pragmas: list[str]) -> Engine:
+    """Set ``pragmas`` on every new connection, and begin our own transactions: ``BEGIN
+    IMMEDIATE`` for writes (the write lock up front), a deferred ``BEGIN`` for reads."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        for pragma in ["busy_timeout=60000", *pragmas]:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -61,20 +66,7 @@ def _sqlite_read_only_engine(database: str) -> Engine:
         return sqlite3.connect(uri, uri=True, timeout=60.0, check_same_thread=False)
 
     engine = create_engine("sqlite://", creator=connect)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=60000")
-        cursor.execute("PRAGMA query_only=ON")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
-
-    return engine
+    return _with_sqlite_listeners(engine, ["query_only=ON"])
 
 
 def make_engine(url: str, *, read_only: bool = False) -> Engine:
