@@ -6,6 +6,7 @@
     netsynth show NAME           leaderboard of one experiment (table, json or csv)
     netsynth export NAME --out D write an experiment's model (weights, genotype, ONNX, loader)
     netsynth validate SPEC       check a spec without running it
+    netsynth dashboard           browse a storage's experiments and models in a web browser
 
 Exit codes: 0 done, 1 the experiment failed, 2 bad input, 128+N stopped by signal N.
 """
@@ -37,7 +38,7 @@ def _storage_url(args: argparse.Namespace) -> str:
     return str(args.storage or os.environ.get("NETSYNTH_STORAGE") or DEFAULT_STORAGE_URL)
 
 
-def _open_existing(url: str) -> Any:
+def _open_existing(url: str, read_only: bool = False) -> Any:
     """Open a storage that must already exist (reading must not create an empty database)."""
     from sqlalchemy.engine import make_url
 
@@ -47,7 +48,7 @@ def _open_existing(url: str) -> Any:
         database = make_url(url).database
         if database and database != ":memory:" and not Path(database).exists():
             raise UsageError(f"no netsynth storage at {database} (use --storage URL)")
-    return open_storage(url)
+    return open_storage(url, read_only=read_only)
 
 
 def _default_spec() -> Path:
@@ -210,6 +211,29 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from netsynth.dashboard.security import check_bind
+    from netsynth.dashboard.serve import EXTRA, missing_dependencies, serve
+
+    missing = missing_dependencies()
+    if missing:
+        raise UsageError(f"the dashboard needs {', '.join(missing)}: {EXTRA}")
+    try:
+        check_bind(args.host, args.token)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    storage = _open_existing(_storage_url(args), read_only=True)
+    serve(
+        storage,
+        host=args.host,
+        port=args.port,
+        token=args.token,
+        out=args.out,
+        hosts=args.allow_host,
+    )
+    return EXIT_OK
+
+
 # -- parsing ---------------------------------------------------------------------------------
 
 
@@ -272,6 +296,27 @@ def _parser() -> argparse.ArgumentParser:
     )
     storage_option(export)
     export.set_defaults(handler=cmd_export)
+
+    dashboard = commands.add_parser("dashboard", help="browse experiments and models")
+    storage_option(dashboard)
+    dashboard.add_argument("--host", default="127.0.0.1", help="address to serve on")
+    dashboard.add_argument("--port", type=int, default=8765)
+    dashboard.add_argument(
+        "--token", help="what writes (Pick) must carry; needed off loopback (default: random)"
+    )
+    dashboard.add_argument(
+        "--out",
+        default=str(Path("netsynth-models") / "picked"),
+        help="folder picked models are exported into (default: ./netsynth-models/picked)",
+    )
+    dashboard.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a further Host name browsers may use to reach the dashboard (repeatable)",
+    )
+    dashboard.set_defaults(handler=cmd_dashboard)
 
     validate = commands.add_parser("validate", help="check a spec without running it")
     validate.add_argument("spec")

@@ -4,40 +4,43 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
+from netsynth.experiment_record import ExperimentRecord
 from netsynth.objective import Objective
 from netsynth.storage.storage import Storage
-from netsynth.trial_record import TrialState
+from netsynth.trial_record import TrialRecord, TrialState
 
 
 def experiment_rows(storage: Storage) -> list[dict[str, Any]]:
-    rows = []
-    for record in storage.list_experiments():
-        trials = storage.trials(record.id)
-        counts = {state: 0 for state in TrialState}
-        for trial in trials:
-            counts[trial.state] += 1
-        objective = Objective.from_dict(record.config.get("objective", {}))
-        best = objective.best(trials)
-        end = record.updated_at if record.state.is_final else time.time()
-        rows.append(
-            {
-                "name": record.name,
-                "state": record.state.value,
-                "done": counts[TrialState.COMPLETE] + counts[TrialState.PRUNED],
-                "budget": _trial_budget(record.config),
-                "running": counts[TrialState.RUNNING],
-                "failed": counts[TrialState.FAILED],
-                "metric": objective.metric,
-                "direction": objective.direction.value,
-                "best": None if best is None else best.value,
-                "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created_at)),
-                "duration_s": round(end - record.created_at, 1),
-                "reason": record.reason,
-            }
-        )
-    return rows
+    return [
+        experiment_row(record, storage.trials(record.id)) for record in storage.list_experiments()
+    ]
+
+
+def experiment_row(record: ExperimentRecord, trials: Sequence[TrialRecord]) -> dict[str, Any]:
+    """One experiment: its state, trials done against the budget, the best value, its time."""
+    counts = {state: 0 for state in TrialState}
+    for trial in trials:
+        counts[trial.state] += 1
+    objective = Objective.from_dict(record.config.get("objective", {}))
+    best = objective.best(trials)
+    end = record.updated_at if record.state.is_final else time.time()
+    return {
+        "name": record.name,
+        "state": record.state.value,
+        "done": counts[TrialState.COMPLETE] + counts[TrialState.PRUNED],
+        "budget": _trial_budget(record.config),
+        "running": counts[TrialState.RUNNING],
+        "failed": counts[TrialState.FAILED],
+        "metric": objective.metric,
+        "direction": objective.direction.value,
+        "best": None if best is None else best.value,
+        "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created_at)),
+        "duration_s": round(end - record.created_at, 1),
+        "reason": record.reason,
+    }
 
 
 def _trial_budget(config: dict[str, Any]) -> int | None:
