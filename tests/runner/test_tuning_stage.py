@@ -158,6 +158,21 @@ def test_interrupted_in_stage_two_resumes_in_stage_two(tmp_path: Path) -> None:
     assert [t.state for t in second].count(TrialState.FAILED) == 1  # the interrupted one
 
 
+def test_interrupted_in_stage_one_resumes_stage_one_then_runs_stage_two(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'seq.db'}"
+    experiment, stage_one = sequential_experiment(top_k=2, stage_two=3, storage=url)
+    with pytest.raises(RunInterrupted):
+        experiment.run(DecodingEstimator(stage_one, interrupt_at=2), max_trials=5, progress=False)
+    assert "tuning" not in experiment.refresh().attrs  # stage 2 has not begun
+    resumed = netsynth.load_experiment(experiment.name, storage=url)
+    assert resumed.run(DecodingEstimator(stage_one), progress=False) is ExperimentState.COMPLETED
+    states = [s for s, _ in resumed.refresh().state_log]
+    assert states[states.index("STOPPED") + 1] == "PREPARING"  # stage 1 again, from its state
+    trials = resumed.trials()
+    first = [t for t in stage(trials, None) if t.state is not TrialState.FAILED]
+    assert len(first) == 5 and len(stage(trials, "tuning")) == 3
+
+
 def test_tuning_needs_a_budget_and_an_architecture_space() -> None:
     with pytest.raises(ValueError, match=r"tuning\.budget"):
         TuningStage.from_dict({"top_k": 2})
