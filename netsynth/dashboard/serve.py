@@ -46,4 +46,7 @@ def serve(
     print(f"netsynth dashboard: http://{shown}:{port}/?token={token}", flush=True)
     print(f"token (for Pick): {token}", flush=True)
     print(f"picked models are exported into {Path(out).resolve()}", flush=True)
+    if host in ("0.0.0.0", "::"):
+        names = ", ".join(sorted(app.state.dashboard.hosts))
+        print(f"browsers must reach it as one of: {names} (add more with --allow-host)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -88,9 +88,13 @@ class TableQuery:
         }
         return urlencode({k: v for k, v in params.items() if v != ""})
 
-    def sort_link(self, key: str) -> str:
-        """Sort by ``key`` from the first page; a second click on the same column reverses it."""
-        order = ("desc" if self.order == "asc" else "asc") if key == self.sort else "asc"
+    def sort_link(self, key: str, descending_first: bool = False) -> str:
+        """Sort by ``key`` from the first page; a second click on the same column reverses it.
+        ``descending_first``: a column where larger is better starts with the largest."""
+        if key == self.sort:
+            order = "desc" if self.order == "asc" else "asc"
+        else:
+            order = "desc" if descending_first else "asc"
         return self.link(sort=key, order=order, page=1)
 
 

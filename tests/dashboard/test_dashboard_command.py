@@ -3,14 +3,17 @@ prints (read-only reads for anyone on loopback, writes only with the printed tok
 
 from __future__ import annotations
 
+import ast
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
-from tests.conftest import cli, popen_cli
+from tests.conftest import cli, cli_env, popen_cli
 
 
 def _free_port() -> int:
@@ -61,3 +64,65 @@ def test_the_printed_link_serves_the_pages_and_the_token_allows_writes(storage_u
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def test_without_the_extra_the_command_says_what_to_install(
+    storage_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from netsynth import cli as netsynth_cli
+
+    monkeypatch.setattr("netsynth.dashboard.serve.missing_dependencies", lambda: ["fastapi"])
+    assert netsynth_cli.main(["dashboard", "--storage", storage_url]) == 2
+    assert 'pip install "netsynth[dashboard]"' in capsys.readouterr().err
+
+
+READS_ONLY = """
+import sys
+from fastapi.testclient import TestClient
+from netsynth.dashboard import create_app
+client = TestClient(create_app(sys.argv[1]), base_url="http://127.0.0.1")
+for path in ("/", "/experiments/nas-cell", "/experiments/nas-cell/trials/2",
+             "/experiments/nas-cell/compare?trials=1,2", "/api/experiments/nas-cell/live",
+             "/api/experiments/nas-cell/plots", "/api/experiments/hpo/trials"):
+    assert client.get(path).status_code == 200, path
+print(sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "optuna", "onnx")))
+"""
+# What only running or exporting an experiment needs; Pick imports it inside its handler.
+RUNNER_SIDE = ("netsynth.runner", "netsynth.experiment", "netsynth.estimation", "torch")
+
+
+def _imports(tree: ast.AST) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_the_dashboard_modules_do_not_import_the_runner() -> None:
+    folder = Path(__file__).resolve().parents[2] / "netsynth" / "dashboard"
+    for source in sorted(folder.glob("*.py")):
+        tree = ast.parse(source.read_text())
+        if source.name == "pick.py":  # only its module-level imports
+            tree = ast.Module(body=tree.body, type_ignores=[])
+            tree.body = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        offending = [
+            name
+            for name in _imports(tree)
+            if any(name == side or name.startswith(side + ".") for side in RUNNER_SIDE)
+        ]
+        assert offending == [], f"{source.name} imports {offending}"
+
+
+def test_serving_every_page_imports_neither_torch_nor_optuna(storage_url: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", READS_ONLY, storage_url],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -173,6 +173,7 @@
       setField(main, "reason", summary.reason || "");
       setField(main, "done", summary.done);
       setField(main, "running", summary.running);
+      setField(main, "failed", summary.failed);
       setField(main, "best", format(summary.best));
       setField(main, "duration", seconds(summary.duration_s));
       main.querySelectorAll("progress").forEach((bar) => {
@@ -232,7 +233,10 @@
       event.preventDefault();
       const body = JSON.stringify({ trial: Number(main.dataset.trial) });
       const done = await send(main.dataset.pick, { method: "POST", headers: tokenHeaders(form), body }, result);
-      if (done) result.textContent = "picked" + (done.folder ? "; exported to " + done.folder : "");
+      if (!done) return;
+      result.textContent = done.folder
+        ? "picked; exported to " + done.folder + " in the output folder"
+        : "picked (this experiment has no netsynth-trained model to export)";
     });
     const unpick = document.getElementById("unpick");
     if (unpick) {
