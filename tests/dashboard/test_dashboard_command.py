@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import cli, cli_env, popen_cli
+from netsynth import cli as netsynth_cli
+from tests.conftest import cli_env, popen_cli
 
 
 def _free_port() -> int:
@@ -23,15 +24,20 @@ def _free_port() -> int:
         return port
 
 
-def test_a_non_loopback_host_without_a_token_exits_2(storage_url: str) -> None:
-    result = cli("dashboard", "--storage", storage_url, "--host", "0.0.0.0")
-    assert result.returncode == 2
-    assert "--token" in result.stderr and "Traceback" not in result.stderr
+def test_a_non_loopback_host_without_a_token_exits_2(
+    storage_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert netsynth_cli.main(["dashboard", "--storage", storage_url, "--host", "0.0.0.0"]) == 2
+    error = capsys.readouterr().err
+    assert "--token" in error and "Traceback" not in error
 
 
-def test_a_missing_storage_file_exits_2_without_creating_it(tmp_path: Path) -> None:
-    result = cli("dashboard", "--storage", f"sqlite:///{tmp_path}/none.db")
-    assert result.returncode == 2 and "no netsynth storage" in result.stderr
+def test_a_missing_storage_file_exits_2_without_creating_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.db"
+    assert netsynth_cli.main(["dashboard", "--storage", f"sqlite:///{missing}"]) == 2
+    assert "no netsynth storage" in capsys.readouterr().err and not missing.exists()
 
 
 def test_the_printed_link_serves_the_pages_and_the_token_allows_writes(storage_url: str) -> None:
@@ -69,8 +75,6 @@ def test_the_printed_link_serves_the_pages_and_the_token_allows_writes(storage_u
 def test_without_the_extra_the_command_says_what_to_install(
     storage_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from netsynth import cli as netsynth_cli
-
     monkeypatch.setattr("netsynth.dashboard.serve.missing_dependencies", lambda: ["fastapi"])
     assert netsynth_cli.main(["dashboard", "--storage", storage_url]) == 2
     assert 'pip install "netsynth[dashboard]"' in capsys.readouterr().err

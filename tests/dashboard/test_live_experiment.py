@@ -17,7 +17,7 @@ from netsynth.trial import Trial
 from netsynth.trial_record import TrialState
 from tests.dashboard.conftest import BASE_URL
 
-TRIALS = 150
+TRIALS = 60
 
 
 def quick_objective(trial: Trial) -> float:
