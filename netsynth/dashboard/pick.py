@@ -4,6 +4,7 @@ in the experiment's attrs (``"picked"``) and writes the model inside the output 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,9 @@ from netsynth.dashboard.reader import ExperimentView
 from netsynth.dashboard.security import confined_path, safe_folder_name
 from netsynth.storage.storage import Storage
 from netsynth.trial_record import TrialState
+
+# One pick at a time: two exports into one folder, or two retrainings at once, help no one.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class PickError(ValueError):
@@ -58,7 +62,7 @@ def pick(
     if record.state is not TrialState.COMPLETE:
         raise PickError(f"trial {trial} is {record.state.value}; pick a COMPLETE trial")
     target = export_target(out, view.name, trial, folder)  # refused before anything is written
-    with writable(storage) as store:
+    with _ONE_AT_A_TIME, writable(storage) as store:
         relative = None
         if view.exportable:
             from netsynth.estimation.final_models import export_experiment
