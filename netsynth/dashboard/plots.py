@@ -46,10 +46,11 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _layout(title: str, x: str, y: str, **extra: Any) -> dict[str, Any]:
+def _layout(title: str | None, x: str, y: str, **extra: Any) -> dict[str, Any]:
+    """Axis titles; a figure title only where the page gives the plot no heading of its own."""
     return {
         **_LAYOUT,
-        "title": {"text": title},
+        **({"title": {"text": title}} if title else {}),
         "xaxis": {"title": {"text": x}},
         "yaxis": {"title": {"text": y}},
         **extra,
@@ -77,7 +78,7 @@ def optimization_history(trials: Sequence[TrialRecord], objective: Objective) ->
             },
             {"type": "scatter", "mode": "lines", "name": "best so far", "x": numbers, "y": best},
         ],
-        "layout": _layout("Optimization history", "trial", objective.metric),
+        "layout": _layout(None, "trial", objective.metric),
     }
     return Plot("history", "Optimization history", figure)
 
@@ -132,7 +133,7 @@ def parallel_coordinates(trials: Sequence[TrialRecord], objective: Objective) ->
                 "dimensions": dimensions,
             }
         ],
-        "layout": {**_LAYOUT, "title": {"text": title}},
+        "layout": dict(_LAYOUT),
     }
     return Plot("parallel", title, figure)
 
@@ -182,7 +183,7 @@ def value_vs_cost(
             },
         ],
         "layout": _layout(
-            f"{objective.metric} vs {label}",
+            None,
             label,
             objective.metric,
             xaxis={"title": {"text": label}, "type": "log" if cost != "latency_ms" else "linear"},
@@ -214,7 +215,7 @@ def hyperband_rungs(trials: Sequence[TrialRecord], objective: Objective) -> Plot
         )
     figure = {
         "data": data,
-        "layout": _layout("Rungs reached", "rung", f"last {objective.metric}", xaxis={"dtick": 1}),
+        "layout": _layout(None, "rung", f"last {objective.metric}", xaxis={"dtick": 1}),
     }
     return Plot("rungs", "Rungs reached (Hyperband / ASHA)", figure)
 
@@ -242,9 +243,7 @@ def darts_alphas(trials: Sequence[TrialRecord]) -> Plot | None:
             {"type": "scatter", "mode": "lines+markers", "name": op, "x": epochs, "y": series}
             for op, series in shares.items()
         ],
-        "layout": _layout(
-            f"Architecture weights, trial {trial.number}", "epoch", "mean softmax(alpha) over edges"
-        ),
+        "layout": _layout(None, "epoch", "mean softmax(alpha) over edges"),
     }
     return Plot("alphas", f"DARTS alpha per epoch (trial {trial.number})", figure)
 
