@@ -22,7 +22,7 @@ from netsynth.objective import Direction, Objective
 from netsynth.strategies.goal import Goal
 from netsynth.trial_record import TrialRecord, TrialState
 
-MAX_LINES = 3000  # parallel coordinates: the best this many trials (more is unreadable)
+MAX_LINES = 1000  # parallel coordinates: the best this many trials (more is unreadable, and slow)
 _LAYOUT = {"margin": {"l": 50, "r": 20, "t": 40, "b": 40}, "height": 360}
 
 

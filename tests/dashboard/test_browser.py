@@ -150,6 +150,7 @@ def test_browse_compare_and_pick(world: dict[str, Any], page: Any) -> None:
     page.wait_for_selector("#trial-table tbody tr")
     assert page.locator("#trial-table tbody tr").count() == 4
     assert page.locator("#trial-table td.thumb svg").count() == 4  # a small diagram per model
+    page.locator("#plots").scroll_into_view_if_needed()  # plots are drawn when seen
     page.wait_for_selector("#plots .js-plotly-plot")  # plotly.js, served by the dashboard
     shot(page, "experiment")
 

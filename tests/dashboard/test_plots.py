@@ -128,4 +128,4 @@ def test_ten_thousand_trials_stay_json_and_bounded() -> None:
     plots = experiment_plots(trials, MAXIMIZE, None)
     assert ids(plots) == ["history", "parallel", "vs-params", "vs-latency_ms"]
     parallel = next(p for p in plots if p.id == "parallel")
-    assert len(parallel.figure["data"][0]["dimensions"][0]["values"]) == 3000
+    assert len(parallel.figure["data"][0]["dimensions"][0]["values"]) == 1000

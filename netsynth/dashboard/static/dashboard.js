@@ -25,6 +25,29 @@
     window.Plotly.react(element, figure.data, figure.layout, PLOT_CONFIG);
   }
 
+  // An experiment's plots are drawn when they scroll into view: with 10,000 trials each takes
+  // a few hundred milliseconds, and the table above them should not wait for that.
+  const figures = new WeakMap();
+  const plotObserver = "IntersectionObserver" in window
+    ? new IntersectionObserver((entries) => {
+        entries.forEach((entry) => {
+          if (!entry.isIntersecting) return;
+          plotObserver.unobserve(entry.target);
+          entry.target.dataset.drawn = "true";
+          draw(entry.target, figures.get(entry.target));
+        });
+      }, { rootMargin: "200px" })
+    : null;
+
+  function drawWhenVisible(element, figure) {
+    figures.set(element, figure);
+    if (plotObserver === null || element.dataset.drawn) {
+      draw(element, figure);
+    } else {
+      plotObserver.observe(element);
+    }
+  }
+
   function format(value) {
     if (value === null || value === undefined) return "—";
     if (typeof value === "number" && !Number.isInteger(value)) return String(Number(value.toPrecision(4)));
@@ -90,7 +113,7 @@
         section.appendChild(document.createElement("div"));
         container.appendChild(section);
       }
-      draw(section.querySelector("div"), plot.figure);
+      drawWhenVisible(section.querySelector("div"), plot.figure);
     });
     container.querySelectorAll("[data-plot]").forEach((section) => {
       if (!seen.has(section.dataset.plot)) section.remove();
