@@ -7,20 +7,65 @@
 5
 """
 
-from netsynth.budget import Budget, StoppingRules
-from netsynth.experiment import Experiment, ExperimentError
-from netsynth.experiment_factory import create_experiment, load_experiment
-from netsynth.experiment_record import ExperimentRecord, ExperimentState
-from netsynth.objective import Direction, Objective
-from netsynth.space import (
-    CategoricalDistribution,
-    Condition,
-    FloatDistribution,
-    IntDistribution,
-    SearchSpace,
-)
-from netsynth.trial import Trial, TrialPruned
-from netsynth.trial_record import Report, TrialRecord, TrialState
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from netsynth.budget import Budget, StoppingRules
+    from netsynth.experiment import Experiment, ExperimentError
+    from netsynth.experiment_factory import create_experiment, load_experiment
+    from netsynth.experiment_record import ExperimentRecord, ExperimentState
+    from netsynth.objective import Direction, Objective
+    from netsynth.space import (
+        CategoricalDistribution,
+        Condition,
+        FloatDistribution,
+        IntDistribution,
+        SearchSpace,
+    )
+    from netsynth.trial import Trial, TrialPruned
+    from netsynth.trial_record import Report, TrialRecord, TrialState
+
+# Public name -> the module that defines it. Imported on first use, so that `import netsynth`
+# stays light and a reader of storage (the dashboard) never loads the search loop.
+_EXPORTS = {
+    "Budget": "netsynth.budget",
+    "StoppingRules": "netsynth.budget",
+    "Experiment": "netsynth.experiment",
+    "ExperimentError": "netsynth.experiment",
+    "create_experiment": "netsynth.experiment_factory",
+    "load_experiment": "netsynth.experiment_factory",
+    "ExperimentRecord": "netsynth.experiment_record",
+    "ExperimentState": "netsynth.experiment_record",
+    "Direction": "netsynth.objective",
+    "Objective": "netsynth.objective",
+    "CategoricalDistribution": "netsynth.space",
+    "Condition": "netsynth.space",
+    "FloatDistribution": "netsynth.space",
+    "IntDistribution": "netsynth.space",
+    "SearchSpace": "netsynth.space",
+    "Trial": "netsynth.trial",
+    "TrialPruned": "netsynth.trial",
+    "Report": "netsynth.trial_record",
+    "TrialRecord": "netsynth.trial_record",
+    "TrialState": "netsynth.trial_record",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'netsynth' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __version__ = "0.1.0"
 
