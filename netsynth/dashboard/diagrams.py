@@ -95,6 +95,29 @@ def _layers(
     return placed
 
 
+# Where along an edge its label may go, in order of preference: edges fan out of a shared
+# input, so labels part best where the edges have parted.
+_LABEL_SPOTS = (0.67, 0.45, 0.82, 0.3, 0.56, 0.9, 0.2)
+
+
+def _label_spot(
+    start: tuple[float, float],
+    end: tuple[float, float],
+    width: float,
+    placed: list[tuple[float, float, float]],
+) -> tuple[float, float]:
+    """The first spot along the edge where its label overlaps no label placed before."""
+    spot = start
+    for at in _LABEL_SPOTS:
+        spot = (start[0] + at * (end[0] - start[0]), start[1] + at * (end[1] - start[1]))
+        if all(
+            abs(spot[0] - x) > (width + w) / 2 + 2 or abs(spot[1] - y) > _FONT for x, y, w in placed
+        ):
+            break
+    placed.append((spot[0], spot[1], width))
+    return spot
+
+
 def _short(label: str) -> str:
     return label if len(label) <= _MAX_LABEL else label[: _MAX_LABEL - 1] + "…"
 
@@ -111,15 +134,18 @@ def _graph_svg(graph: Mapping[str, Any], title: str | None) -> tuple[str, float,
     width = _PAD * 2 + widest * box_w + (widest - 1) * _NODE_GAP
     top = _PAD + (_FONT + 10 if title else 0)
     layers = max(per_layer, default=0) + 1
-    height = top + layers * _BOX_H + (layers - 1) * _LAYER_GAP + _PAD
+    # Labelled edges (ops in a cell) need room between layers for their text.
+    gap = _LAYER_GAP * (2 if any(edge.get("label") for edge in edges) else 1)
+    height = top + layers * _BOX_H + (layers - 1) * gap + _PAD
     centre: dict[Any, tuple[float, float]] = {}
     for p in placed:
         count = per_layer[p.layer]
         row_w = count * box_w + (count - 1) * _NODE_GAP
         x = (width - row_w) / 2 + p.slot * (box_w + _NODE_GAP) + box_w / 2
-        y = top + p.layer * (_BOX_H + _LAYER_GAP) + _BOX_H / 2
+        y = top + p.layer * (_BOX_H + gap) + _BOX_H / 2
         centre[p.id] = (x, y)
     parts: list[str] = []
+    placed_labels: list[tuple[float, float, float]] = []  # (x, y, width) of edge labels
     if title:
         parts.append(
             f'<text x="{width / 2:.1f}" y="{_PAD + _FONT:.1f}" text-anchor="middle" '
@@ -143,10 +169,11 @@ def _graph_svg(graph: Mapping[str, Any], title: str | None) -> tuple[str, float,
             f"<title>{escape(label)}</title></path>"
         )
         if label:
-            mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
+            mx, my = _label_spot(start, end, _CHAR * 0.85 * len(label), placed_labels)
             parts.append(
-                f'<text x="{mx + 4:.1f}" y="{my + 3:.1f}" font-size="{_FONT - 2}" '
-                f'fill="{colour}">{escape(label)}</text>'
+                f'<text x="{mx:.1f}" y="{my:.1f}" font-size="{_FONT - 2}" text-anchor="middle" '
+                f'fill="{colour}" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
+                f"{escape(label)}</text>"
             )
     for p in placed:
         x, y = centre[p.id]
@@ -230,6 +257,7 @@ def architecture_svg(graph: Mapping[str, Any], *, compact: bool = False) -> str:
         height = max(height, h)
     extra = _skeleton_note(graph)
     if extra:
+        x = max(x, _PAD * 2 + _CHAR * len(extra))
         bodies.append(
             f'<text x="{_PAD}" y="{height + _FONT:.1f}" font-size="{_FONT - 1}" '
             f'fill="#555555">{escape(extra)}</text>'
