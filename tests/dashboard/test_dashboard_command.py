@@ -121,7 +121,7 @@ def test_the_dashboard_modules_do_not_import_the_runner() -> None:
         assert offending == [], f"{source.name} imports {offending}"
 
 
-def test_serving_every_page_imports_neither_the_runner_nor_torch_nor_optuna(storage_url: str) -> None:
+def test_serving_pages_imports_no_runner_torch_or_optuna(storage_url: str) -> None:
     result = subprocess.run(
         [sys.executable, "-c", READS_ONLY, storage_url],
         capture_output=True,
