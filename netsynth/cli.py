@@ -187,6 +187,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reap(args: argparse.Namespace) -> int:
+    from netsynth.runner.heartbeat import FaultTolerance
+
+    storage = _open_existing(_storage_url(args))
+    record = storage.get_experiment(args.name)
+    grace = args.grace
+    if grace is None:
+        grace = FaultTolerance.from_config(record.config).lost_after_seconds
+    if grace < 0:
+        raise UsageError(f"--grace must be >= 0 seconds, got {grace:g}")
+    reaped = storage.reap(record.id, grace)
+    for trial in reaped:
+        print(f"trial {trial.number}: {trial.reason}")
+    print(f"{len(reaped)} trial(s) of {record.name} failed as lost (grace period {grace:g}s)")
+    return EXIT_OK
+
+
 def cmd_ls(args: argparse.Namespace) -> int:
     from netsynth.display.experiments import print_experiments
 
@@ -275,6 +292,19 @@ def _parser() -> argparse.ArgumentParser:
     run_options(resume)
     output_options(resume, 10)
     resume.set_defaults(handler=cmd_resume)
+
+    reap = commands.add_parser(
+        "reap", help="fail trials whose worker sent no heartbeat within the grace period"
+    )
+    reap.add_argument("name")
+    reap.add_argument(
+        "--grace",
+        type=float,
+        help="seconds of silence before a trial counts as lost (default: the experiment's "
+        "lost_after_seconds, 60 unless set)",
+    )
+    storage_option(reap)
+    reap.set_defaults(handler=cmd_reap)
 
     ls = commands.add_parser("ls", help="list experiments")
     storage_option(ls)

@@ -96,6 +96,47 @@ def test_database_of_a_newer_schema_version_asks_to_upgrade(db_path: Path) -> No
     assert rows == [(str(SCHEMA_VERSION + 1),)]
 
 
+def _make_schema_v1(db_path: Path) -> tuple[int, int]:
+    """A database as netsynth's schema v1 wrote it (no heartbeat column), with one trial."""
+    storage = _sql_storage(f"sqlite:///{db_path}")
+    experiment = storage.create_experiment("old", {})
+    trial = storage.create_trial(experiment.id, lambda n: TrialDraft(params={"n": n}))
+    assert trial is not None
+    storage.close()
+    connection = sqlite3.connect(db_path)
+    with connection:
+        connection.execute("ALTER TABLE trials DROP COLUMN heartbeat_at")
+        connection.execute("UPDATE netsynth_meta SET value = '1' WHERE key = 'schema_version'")
+    connection.close()
+    return experiment.id, trial.id
+
+
+def test_a_schema_v1_database_is_upgraded_when_opened_for_writing(db_path: Path) -> None:
+    experiment_id, trial_id = _make_schema_v1(db_path)
+    with pytest.raises(SchemaVersionError, match="older netsynth"):
+        open_storage(f"sqlite:///{db_path}", read_only=True)
+    storage = _sql_storage(f"sqlite:///{db_path}")
+    try:
+        assert storage.trial(trial_id).heartbeat_at is None
+        storage.heartbeat([trial_id])
+        assert storage.trial(trial_id).heartbeat_at is not None
+        assert storage.reap(experiment_id, grace_seconds=3600.0) == []
+    finally:
+        storage.close()
+    rows = _query(db_path, "SELECT value FROM netsynth_meta WHERE key = 'schema_version'")
+    assert rows == [(str(SCHEMA_VERSION),)]
+    open_storage(f"sqlite:///{db_path}", read_only=True).close()
+
+
+def test_a_v1_trial_without_heartbeats_is_reaped_by_its_creation_time(db_path: Path) -> None:
+    experiment_id, trial_id = _make_schema_v1(db_path)
+    storage = _sql_storage(f"sqlite:///{db_path}")
+    try:
+        assert [t.id for t in storage.reap(experiment_id, grace_seconds=0.0)] == [trial_id]
+    finally:
+        storage.close()
+
+
 def test_synchronous_full_in_the_url_is_accepted_and_applied(db_path: Path) -> None:
     storage = _sql_storage(f"sqlite:///{db_path}?synchronous=full")
     try:
