@@ -127,12 +127,17 @@ def _finish(experiment: Any, state: ExperimentState, fmt: str, top: int) -> int:
 
 
 def _run_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
-    overrides = {
+    overrides: dict[str, Any] = {
         "max_trials": args.max_trials,
         "max_failed_trials": args.max_failed_trials,
         "workers": args.workers,
         "executor": args.executor,
     }
+    if args.ray_address:
+        overrides["executor_options"] = {
+            **options.get("executor_options", {}),
+            "address": args.ray_address,
+        }
     return {**options, **{k: v for k, v in overrides.items() if v is not None}}
 
 
@@ -273,7 +278,11 @@ def _parser() -> argparse.ArgumentParser:
 
     def run_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--workers", type=int, help="trials at once, each in its own process")
-        p.add_argument("--executor", choices=["inline", "process"])
+        p.add_argument("--executor", choices=["inline", "process", "ray"])
+        p.add_argument(
+            "--ray-address",
+            help="Ray cluster for --executor ray, e.g. ray://HEAD:10001 (default: a local Ray)",
+        )
         p.add_argument("--max-trials", type=int, help="override the trial budget")
         p.add_argument("--max-failed-trials", type=int)
         p.add_argument("--no-progress", action="store_true", help="no live progress bar")

@@ -408,8 +408,9 @@ class Experiment:
                 outcome.state,
                 value=outcome.value,
                 metrics=outcome.metrics,
-                params=outcome.params,
-                distributions=outcome.distributions,
+                # Empty from a worker that died: keep the params it reported before dying.
+                params=outcome.params or None,
+                distributions=outcome.distributions or None,
                 reason=reason,
                 attrs=outcome.attrs or None,
             )
@@ -452,12 +453,14 @@ class Experiment:
         executor: str | Executor | None = None,
         progress: bool | ProgressCallback = True,
         fault_tolerance: FaultTolerance | None = None,
+        executor_options: Mapping[str, Any] | None = None,
     ) -> ExperimentState:
         """Search until a budget or stopping rule ends it, then take the remaining lifecycle
         states; returns the final state. Budgets given here are stored, so ``resume`` keeps
         them. ``objective`` may be left out when the experiment stored a reference to it.
         ``fault_tolerance``: heartbeats, the grace period before a silent trial is failed,
-        and retries of lost trials (stored too)."""
+        and retries of lost trials (stored too). ``executor_options`` for ``executor="ray"``:
+        ``address`` (default: a local Ray), ``num_cpus`` and ``num_gpus`` per trial."""
         estimator = self._estimator(objective)
         self._store_settings(
             estimator,
@@ -466,6 +469,7 @@ class Experiment:
             workers,
             executor if isinstance(executor, str) else None,
             fault_tolerance,
+            executor_options,
         )
         loop = SearchLoop(
             self,
@@ -499,8 +503,11 @@ class Experiment:
         workers: int | None,
         executor: str | None,
         fault_tolerance: FaultTolerance | None = None,
+        executor_options: Mapping[str, Any] | None = None,
     ) -> None:
         config = dict(self.record.config)
+        if executor_options:
+            config["executor_options"] = {**config.get("executor_options", {}), **executor_options}
         if fault_tolerance is not None:
             config["fault_tolerance"] = fault_tolerance.to_dict()
         config["budget"] = {**config.get("budget", {}), **budget.to_dict()}
@@ -532,7 +539,18 @@ class Experiment:
             return InlineExecutor()
         if kind == "process":
             return ProcessPoolExecutor(workers)
-        raise ExperimentError(f"unknown executor {kind!r}; use 'inline' or 'process'")
+        if kind == "ray":
+            from netsynth.runner.ray_executor import RayExecutor, import_ray
+
+            import_ray()  # before the search starts: say how to install it
+            options = self.record.config.get("executor_options") or {}
+            return RayExecutor(
+                workers,
+                address=options.get("address"),
+                num_cpus=float(options.get("num_cpus", 1.0)),
+                num_gpus=float(options.get("num_gpus", 0.0)),
+            )
+        raise ExperimentError(f"unknown executor {kind!r}; use 'inline', 'process' or 'ray'")
 
     def _progress_callback(self, progress: bool | ProgressCallback) -> ProgressCallback | None:
         if progress is True:

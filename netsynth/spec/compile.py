@@ -202,6 +202,11 @@ def compile_spec(
         "patience": stopping.patience,
         "workers": spec.execution.workers,
         "executor": spec.execution.executor,
+        "executor_options": {
+            "address": spec.execution.ray_address,
+            "num_cpus": spec.execution.cpus_per_trial,
+            "num_gpus": spec.execution.gpus_per_trial,
+        },
         "fault_tolerance": FaultTolerance(
             heartbeat_seconds=spec.execution.heartbeat_seconds,
             lost_after_seconds=spec.execution.lost_after_seconds,

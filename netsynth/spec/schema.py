@@ -215,7 +215,10 @@ class StoppingSpec(Strict):
 
 class ExecutionSpec(Strict):
     workers: int = Field(default=1, ge=1, le=1024)
-    executor: Literal["inline", "process"] | None = None
+    executor: Literal["inline", "process", "ray"] | None = None
+    ray_address: str | None = None  # executor ray: a cluster (ray://HEAD:10001); None: local
+    cpus_per_trial: float = Field(default=1.0, gt=0)  # executor ray: CPUs each trial reserves
+    gpus_per_trial: float = Field(default=0.0, ge=0)  # executor ray: GPUs (0.5 shares one)
     device: str = "auto"  # trained architectures: auto (CUDA when present), cpu, cuda, cuda:1...
     threads: int | None = Field(
         default=None, ge=1
