@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
@@ -52,6 +53,10 @@ class _LimitReached(Exception):
     pass
 
 
+def _is_memory_sqlite(url: str) -> bool:
+    return url.startswith("sqlite") and make_url(url).database in (None, "", ":memory:")
+
+
 @dataclass
 class _ExperimentCache:
     records: dict[int, TrialRecord] = field(default_factory=dict)  # by id, in id order
@@ -69,6 +74,11 @@ class SQLStorage:
         self.read_only = read_only
         self._engine = make_engine(url, read_only=read_only)
         self._lock = threading.Lock()
+        # An in-memory SQLite database is one shared connection: a heartbeat thread must not
+        # begin a transaction inside another thread's.
+        self._one_at_a_time: AbstractContextManager[Any] = (
+            threading.RLock() if _is_memory_sqlite(url) else nullcontext()
+        )
         self._caches: dict[int, _ExperimentCache] = {}
         try:
             if read_only:
@@ -84,14 +94,14 @@ class SQLStorage:
     def _write(self) -> Iterator[Connection]:
         if self.read_only:
             raise StorageError(f"{self.url} is open read-only")
-        with self._engine.connect() as conn:
+        with self._one_at_a_time, self._engine.connect() as conn:
             conn.execution_options(netsynth_write=True)
             with conn.begin():
                 yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.begin():
+        with self._one_at_a_time, self._engine.connect() as conn, conn.begin():
             yield conn
 
     def _init_schema(self) -> None:

@@ -297,3 +297,35 @@ def test_processes_running_whole_trials_on_one_file_lose_nothing(db_path: Path) 
             assert trial.attrs == {"finished_by": trial.worker}
     finally:
         storage.close()
+
+
+def test_in_memory_sqlite_takes_heartbeats_from_another_thread_while_writing() -> None:
+    import threading
+
+    storage = _sql_storage("sqlite://")
+    experiment = storage.create_experiment("threads", {})
+    first = storage.create_trial(experiment.id, lambda n: TrialDraft())
+    assert first is not None
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not done.is_set():
+                storage.heartbeat([first.id])
+                storage.reap(experiment.id, grace_seconds=3600.0)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=beat)
+    thread.start()
+    try:
+        for step in range(200):
+            storage.add_report(first.id, step, {"loss": 1.0})
+            storage.create_trial(experiment.id, lambda n: TrialDraft())
+    finally:
+        done.set()
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(storage.trials(experiment.id)) == 201
+    assert len(storage.trial(first.id).reports) == 200
