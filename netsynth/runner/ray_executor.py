@@ -218,7 +218,7 @@ class RayExecutor:
         left = [task for task, _ in self._running.values()]
         for _, actor in self._running.values():
             self._ray.kill(actor)
-        for actor in self._idle:
+        for actor in [*self._idle, self._mailbox]:
             self._ray.kill(actor)
         self._running.clear()
         self._idle.clear()
