@@ -369,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from netsynth.data.dataset import DataError
     from netsynth.estimation.function import ObjectiveRefError
     from netsynth.experiment import ExperimentError
+    from netsynth.runner.process_pool import ExecutorError
     from netsynth.space.genotype import GenotypeError
     from netsynth.spec.errors import SpecError
     from netsynth.storage.storage import ExperimentNotFoundError, StorageError
@@ -383,6 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ObjectiveRefError,
         DataError,
         GenotypeError,
+        ExecutorError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

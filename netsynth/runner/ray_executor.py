@@ -145,7 +145,13 @@ class RayExecutor:
 
         if not ray.is_initialized():
             if self.address:
-                ray.init(address=self.address, log_to_driver=False)
+                try:
+                    ray.init(address=self.address, log_to_driver=False)
+                except (ConnectionError, RuntimeError, ValueError) as exc:
+                    raise ExecutorError(
+                        f"cannot reach the Ray cluster at {self.address} ({exc}); for KubeRay "
+                        "use ray://HEAD-SERVICE:10001, or leave --ray-address out for a local Ray"
+                    ) from exc
             else:
                 ray.init(
                     num_cpus=os.cpu_count() or 1,

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,15 @@ from netsynth import ExperimentState, TrialState
 from netsynth.runner.heartbeat import FaultTolerance
 from netsynth.runner.process_pool import ExecutorError
 from netsynth.runner.retries import RETRY_OF
+from tests.conftest import cli, show_json, write_spec
+
+SPEC = """
+name: no-ray
+objective: {direction: minimize}
+trial: {function: objective.py:objective}
+parameters: [{name: x, type: float, low: 0, high: 1}]
+budget: {max_trials: 2}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +92,21 @@ def test_without_ray_the_ray_executor_says_how_to_install_it(
     with pytest.raises(ExecutorError, match=r'pip install "netsynth\[ray\]"'):
         exp.run(objective_that_reports, max_trials=2, executor="ray", progress=False)
     assert exp.trials() == []
+
+
+def test_cli_without_ray_names_the_extra_before_any_trial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hidden = tmp_path / "no-ray"
+    (hidden / "ray").mkdir(parents=True)
+    (hidden / "ray" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'ray'\")\n"
+    )
+    monkeypatch.setenv("PYTHONPATH", str(hidden))
+    spec = write_spec(tmp_path, SPEC, "def objective(trial):\n    return trial.params['x']\n")
+    storage = f"sqlite:///{tmp_path / 'x.db'}"
+    result = cli("run", str(spec), "--executor", "ray", "--storage", storage, "--no-progress")
+    assert result.returncode == 2, result.stderr
+    assert 'pip install "netsynth[ray]"' in result.stderr
+    assert "Traceback" not in result.stderr
+    assert show_json("no-ray", storage) == []
