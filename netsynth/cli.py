@@ -127,12 +127,17 @@ def _finish(experiment: Any, state: ExperimentState, fmt: str, top: int) -> int:
 
 
 def _run_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
-    overrides = {
+    overrides: dict[str, Any] = {
         "max_trials": args.max_trials,
         "max_failed_trials": args.max_failed_trials,
         "workers": args.workers,
         "executor": args.executor,
     }
+    if args.ray_address:
+        overrides["executor_options"] = {
+            **options.get("executor_options", {}),
+            "address": args.ray_address,
+        }
     return {**options, **{k: v for k, v in overrides.items() if v is not None}}
 
 
@@ -184,6 +189,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
     folder = export_experiment(experiment, Path(args.out), trial=args.trial)
     print(f"exported to {folder}")
+    return EXIT_OK
+
+
+def cmd_reap(args: argparse.Namespace) -> int:
+    from netsynth.runner.heartbeat import FaultTolerance
+
+    storage = _open_existing(_storage_url(args))
+    record = storage.get_experiment(args.name)
+    grace = args.grace
+    if grace is None:
+        grace = FaultTolerance.from_config(record.config).lost_after_seconds
+    if grace < 0:
+        raise UsageError(f"--grace must be >= 0 seconds, got {grace:g}")
+    reaped = storage.reap(record.id, grace)
+    for trial in reaped:
+        print(f"trial {trial.number}: {trial.reason}")
+    print(f"{len(reaped)} trial(s) of {record.name} failed as lost (grace period {grace:g}s)")
     return EXIT_OK
 
 
@@ -256,7 +278,11 @@ def _parser() -> argparse.ArgumentParser:
 
     def run_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--workers", type=int, help="trials at once, each in its own process")
-        p.add_argument("--executor", choices=["inline", "process"])
+        p.add_argument("--executor", choices=["inline", "process", "ray"])
+        p.add_argument(
+            "--ray-address",
+            help="Ray cluster for --executor ray, e.g. ray://HEAD:10001 (default: a local Ray)",
+        )
         p.add_argument("--max-trials", type=int, help="override the trial budget")
         p.add_argument("--max-failed-trials", type=int)
         p.add_argument("--no-progress", action="store_true", help="no live progress bar")
@@ -275,6 +301,19 @@ def _parser() -> argparse.ArgumentParser:
     run_options(resume)
     output_options(resume, 10)
     resume.set_defaults(handler=cmd_resume)
+
+    reap = commands.add_parser(
+        "reap", help="fail trials whose worker sent no heartbeat within the grace period"
+    )
+    reap.add_argument("name")
+    reap.add_argument(
+        "--grace",
+        type=float,
+        help="seconds of silence before a trial counts as lost (default: the experiment's "
+        "lost_after_seconds, 60 unless set)",
+    )
+    storage_option(reap)
+    reap.set_defaults(handler=cmd_reap)
 
     ls = commands.add_parser("ls", help="list experiments")
     storage_option(ls)
@@ -330,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from netsynth.data.dataset import DataError
     from netsynth.estimation.function import ObjectiveRefError
     from netsynth.experiment import ExperimentError
+    from netsynth.runner.process_pool import ExecutorError
     from netsynth.space.genotype import GenotypeError
     from netsynth.spec.errors import SpecError
     from netsynth.storage.storage import ExperimentNotFoundError, StorageError
@@ -344,6 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ObjectiveRefError,
         DataError,
         GenotypeError,
+        ExecutorError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

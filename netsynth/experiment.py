@@ -29,11 +29,13 @@ from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.objective import Objective
 from netsynth.outcome import Outcome, outcome_from_result
 from netsynth.runner.executor import Executor
+from netsynth.runner.heartbeat import FaultTolerance
 from netsynth.runner.history_tally import FinishedFeed
 from netsynth.runner.inline import InlineExecutor
 from netsynth.runner.lifecycle import run_lifecycle
 from netsynth.runner.lost_trials import worker_id
 from netsynth.runner.process_pool import ProcessPoolExecutor
+from netsynth.runner.retries import PROPOSED_PARAMS, RETRY_HISTORY, retry_draft
 from netsynth.runner.search_loop import ProgressCallback, SearchLoop
 from netsynth.schedulers.registry import make_scheduler
 from netsynth.schedulers.scheduler import CONTINUE, Scheduler
@@ -261,14 +263,7 @@ class Experiment:
         """Create the next trial (None once ``limit`` trials are running or done)."""
         space = self._proposal_space(history)
         proposed: list[Candidate] = []
-        if limit is not None and self.staged:
-            # Storage counts every active trial of the experiment; this view's budget counts
-            # its own, so the other stage's active trials come on top.
-            limit += sum(
-                1
-                for t in self.storage.trials(self.id)
-                if not self.in_view(t) and t.state is not TrialState.FAILED
-            )
+        limit = self._storage_limit(limit)
 
         promotion = self.scheduler.promotion(history)
 
@@ -285,18 +280,56 @@ class Experiment:
                 candidate = replace(candidate, attrs={**candidate.attrs, "stage": self.stage})
             proposed.append(candidate)
             declared = candidate.params if self.space is not None else {}
+            attrs = candidate.attrs
+            if self.space is None and candidate.params:
+                # Define-by-run: kept so that a retry can propose the same point again.
+                attrs = {**attrs, PROPOSED_PARAMS: dict(candidate.params)}
             return TrialDraft(
                 params=declared,
                 distributions={name: self._space_dicts[name] for name in declared},
                 fidelity=placement.fidelity,
                 bracket=placement.bracket,
                 rung=placement.rung,
-                attrs=candidate.attrs,
+                attrs=attrs,
             )
 
         record = self.storage.create_trial(self.id, draft, limit=limit, worker=worker_id())
         if record is None:
             return None
+        return self._task(record, hints={} if self.space is not None else proposed[0].params)
+
+    def create_retry(self, failed: TrialRecord, limit: int | None = None) -> TrialTask | None:
+        """Create a trial that runs ``failed``'s candidate again (None once ``limit`` trials
+        are running or done); the strategy is not asked for a new one."""
+        declared = self.space is not None
+        draft = retry_draft(failed, declared=declared)
+        record = self.storage.create_trial(
+            self.id, draft, limit=self._storage_limit(limit), worker=worker_id()
+        )
+        if record is None:
+            return None
+        log.warning(
+            "trial %d: retrying trial %d (%s) as attempt %d",
+            record.number,
+            failed.number,
+            failed.reason,
+            len(record.attrs.get(RETRY_HISTORY, [])) + 1,
+        )
+        proposed = failed.attrs.get(PROPOSED_PARAMS) or {}
+        return self._task(record, hints={} if declared else {**proposed, **failed.params})
+
+    def _storage_limit(self, limit: int | None) -> int | None:
+        """This view's budget as storage counts it: storage counts every active trial of the
+        experiment, so in a staged experiment the other stage's active trials come on top."""
+        if limit is None or not self.staged:
+            return limit
+        return limit + sum(
+            1
+            for t in self.storage.trials(self.id)
+            if not self.in_view(t) and t.state is not TrialState.FAILED
+        )
+
+    def _task(self, record: TrialRecord, hints: Mapping[str, ParamValue]) -> TrialTask:
         return TrialTask(
             trial_id=record.id,
             number=record.number,
@@ -304,11 +337,21 @@ class Experiment:
             metric=self.objective.metric,
             params=record.params,
             distributions=record.distributions,
-            hints={} if self.space is not None else proposed[0].params,
+            hints=dict(hints),
             fidelity=record.fidelity,
             experiment=self.name,
             parent=_parent_of(record.attrs),
+            heartbeat_seconds=self.fault_tolerance.heartbeat_seconds,
         )
+
+    @property
+    def fault_tolerance(self) -> FaultTolerance:
+        """Heartbeat interval, grace period and retries, as stored with the experiment."""
+        return FaultTolerance.from_config(self.record.config)
+
+    def heartbeat(self, task: TrialTask) -> None:
+        """Record that the process running ``task`` is alive (the ``TrialChannel`` method)."""
+        self.storage.heartbeat([task.trial_id])
 
     def report(
         self,
@@ -365,8 +408,9 @@ class Experiment:
                 outcome.state,
                 value=outcome.value,
                 metrics=outcome.metrics,
-                params=outcome.params,
-                distributions=outcome.distributions,
+                # Empty from a worker that died: keep the params it reported before dying.
+                params=outcome.params or None,
+                distributions=outcome.distributions or None,
                 reason=reason,
                 attrs=outcome.attrs or None,
             )
@@ -408,10 +452,15 @@ class Experiment:
         workers: int | None = None,
         executor: str | Executor | None = None,
         progress: bool | ProgressCallback = True,
+        fault_tolerance: FaultTolerance | None = None,
+        executor_options: Mapping[str, Any] | None = None,
     ) -> ExperimentState:
         """Search until a budget or stopping rule ends it, then take the remaining lifecycle
         states; returns the final state. Budgets given here are stored, so ``resume`` keeps
-        them. ``objective`` may be left out when the experiment stored a reference to it."""
+        them. ``objective`` may be left out when the experiment stored a reference to it.
+        ``fault_tolerance``: heartbeats, the grace period before a silent trial is failed,
+        and retries of lost trials (stored too). ``executor_options`` for ``executor="ray"``:
+        ``address`` (default: a local Ray), ``num_cpus`` and ``num_gpus`` per trial."""
         estimator = self._estimator(objective)
         self._store_settings(
             estimator,
@@ -419,6 +468,8 @@ class Experiment:
             StoppingRules(target, patience),
             workers,
             executor if isinstance(executor, str) else None,
+            fault_tolerance,
+            executor_options,
         )
         loop = SearchLoop(
             self,
@@ -451,8 +502,14 @@ class Experiment:
         stopping: StoppingRules,
         workers: int | None,
         executor: str | None,
+        fault_tolerance: FaultTolerance | None = None,
+        executor_options: Mapping[str, Any] | None = None,
     ) -> None:
         config = dict(self.record.config)
+        if executor_options:
+            config["executor_options"] = {**config.get("executor_options", {}), **executor_options}
+        if fault_tolerance is not None:
+            config["fault_tolerance"] = fault_tolerance.to_dict()
         config["budget"] = {**config.get("budget", {}), **budget.to_dict()}
         config["stopping"] = {**config.get("stopping", {}), **stopping.to_dict()}
         describe = getattr(estimator, "to_dict", None)
@@ -482,7 +539,18 @@ class Experiment:
             return InlineExecutor()
         if kind == "process":
             return ProcessPoolExecutor(workers)
-        raise ExperimentError(f"unknown executor {kind!r}; use 'inline' or 'process'")
+        if kind == "ray":
+            from netsynth.runner.ray_executor import RayExecutor, import_ray
+
+            import_ray()  # before the search starts: say how to install it
+            options = self.record.config.get("executor_options") or {}
+            return RayExecutor(
+                workers,
+                address=options.get("address"),
+                num_cpus=float(options.get("num_cpus", 1.0)),
+                num_gpus=float(options.get("num_gpus", 0.0)),
+            )
+        raise ExperimentError(f"unknown executor {kind!r}; use 'inline', 'process' or 'ray'")
 
     def _progress_callback(self, progress: bool | ProgressCallback) -> ProgressCallback | None:
         if progress is True:

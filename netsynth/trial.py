@@ -45,6 +45,10 @@ class TrialChannel(Protocol):
         """Store the report; True when the trial should stop."""
         ...
 
+    def heartbeat(self, task: TrialTask) -> None:
+        """Record that the process running ``task`` is alive (called from another thread)."""
+        ...
+
 
 def _as_metric(name: str, value: Any) -> float:
     if isinstance(value, (bool, str, bytes)):

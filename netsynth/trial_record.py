@@ -57,6 +57,7 @@ class TrialRecord:
     worker: str | None = None
     created_at: float = 0.0
     finished_at: float | None = None
+    heartbeat_at: float | None = None  # the worker's last sign of life while RUNNING
 
     @property
     def duration(self) -> float | None:
@@ -77,3 +78,13 @@ class TrialRecord:
             if metric in report.metrics:
                 return report.metrics[metric]
         return None
+
+
+def lost_worker_reason(trial: TrialRecord, now: float, grace_seconds: float) -> str:
+    """Why the reaper failed ``trial``: its worker gave no sign of life for too long."""
+    silent = now - (trial.heartbeat_at or trial.created_at)
+    worker = f" ({trial.worker})" if trial.worker else ""
+    return (
+        f"{LOST_WORKER}: no heartbeat from its worker{worker} for {silent:.1f}s "
+        f"(grace period {grace_seconds:g}s)"
+    )

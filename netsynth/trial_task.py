@@ -20,3 +20,4 @@ class TrialTask:
     fidelity: dict[str, Any] = field(default_factory=dict)
     experiment: str = ""
     parent: int | None = None  # the trial this candidate was mutated from, if any
+    heartbeat_seconds: float = 5.0  # how often the process running it says it is alive

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from netsynth.estimation.estimator import Estimator
-from netsynth.outcome import Outcome, evaluate
+from netsynth.outcome import Outcome
+from netsynth.runner.heartbeat import evaluate_with_heartbeats
 from netsynth.runner.interrupts import InterruptGuard
-from netsynth.trial import Trial, TrialChannel
+from netsynth.trial import TrialChannel
 from netsynth.trial_task import TrialTask
 
 
@@ -30,7 +31,7 @@ class InlineExecutor:
             return []
         task = self._current = self._queue[0]
         with self._guard.interruptible():
-            outcome = evaluate(self._estimator, Trial(task, self._channel))
+            outcome = evaluate_with_heartbeats(self._estimator, task, self._channel)
         self._queue.pop(0)
         self._current = None
         return [(task, outcome)]

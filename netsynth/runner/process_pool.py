@@ -19,6 +19,7 @@ from multiprocessing.connection import Connection, wait
 from netsynth.estimation.estimator import Estimator
 from netsynth.outcome import Outcome
 from netsynth.runner.interrupts import InterruptGuard
+from netsynth.runner.retries import WORKER_DIED
 from netsynth.trial import TrialChannel
 from netsynth.trial_record import TrialState
 from netsynth.trial_task import TrialTask
@@ -131,6 +132,8 @@ class ProcessPoolExecutor:
             _, _, step, metrics, params, distributions = message
             stop = self._channel.report(task, step, metrics, params, distributions)  # type: ignore[arg-type]
             worker.conn.send(("decision", stop))
+        elif kind == "heartbeat":
+            self._channel.heartbeat(task)
         elif kind == "done":
             worker.task = None
             return task, message[2]  # type: ignore[return-value]
@@ -149,7 +152,7 @@ class ProcessPoolExecutor:
             code = worker.process.wait()
         worker.conn.close()
         self._workers.remove(worker)
-        reason = f"worker process died ({_exit_description(code)}) while running the trial"
+        reason = f"{WORKER_DIED} ({_exit_description(code)}) while running the trial"
         log.warning("trial %d: %s", task.number, reason)
         return task, Outcome(TrialState.FAILED, reason=reason, params=dict(task.params))
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from netsynth.runner.executor import Executor
 from netsynth.runner.history_tally import HistoryTally
 from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
+from netsynth.runner.retries import pending_retries
 from netsynth.space.distributions import ParamValue
 from netsynth.storage.storage import TrialFinishedError
 from netsynth.strategies.strategy import SpaceExhausted
@@ -82,6 +84,9 @@ class SearchLoop:
         self._elapsed_before = 0.0
         self._started = time.monotonic()
         self._next_state_check = 0.0
+        self.fault_tolerance = experiment.fault_tolerance
+        self._reaping = threading.Lock()  # the inline executor's heartbeat thread reaps too
+        self._next_reap = 0.0
 
     @property
     def elapsed(self) -> float:
@@ -91,6 +96,7 @@ class SearchLoop:
         key = self.experiment.seconds_key
         self._elapsed_before = float(self.experiment.record.attrs.get(key, 0.0))
         self._started = time.monotonic()
+        self.fault_tolerance = self.experiment.fault_tolerance
         with self.guard:
             self.executor.start(self.estimator, self, self.guard)
             try:
@@ -116,15 +122,20 @@ class SearchLoop:
         end: SearchEnd | None = None
         while True:
             self.guard.check()
+            self.reap_if_due()
             history = experiment.history()
             self.tally.update(history)
             self._notify()
             if end is None:
                 end = self._end_reason()
             budget_reached = False
+            retries = pending_retries(history, self.fault_tolerance.max_retries)
             while end is None and self.executor.running() < self.executor.capacity:
                 try:
-                    task = experiment.create_task(history, limit=experiment.budget.max_trials)
+                    if retries:  # the same candidate again, before any new one
+                        task = experiment.create_retry(retries.pop(0), experiment.budget.max_trials)
+                    else:
+                        task = experiment.create_task(history, limit=experiment.budget.max_trials)
                 except SpaceExhausted as exc:  # e.g. every grid point proposed
                     end = SearchEnd(ExperimentState.COMPLETED, str(exc))
                     break
@@ -213,6 +224,24 @@ class SearchLoop:
             stop = self.experiment.report(task, step, metrics, params, distributions)
         max_wall = self.experiment.budget.max_wall_seconds
         return stop or (max_wall is not None and self.elapsed >= max_wall)
+
+    def heartbeat(self, task: TrialTask) -> None:
+        self.experiment.heartbeat(task)
+        self.reap_if_due()  # the inline executor blocks the loop while its trial runs
+
+    def reap_if_due(self) -> None:
+        """Fail this experiment's trials whose workers went silent; at most once per
+        heartbeat interval, and a read only when none is stale."""
+        with self._reaping:
+            now = time.monotonic()
+            if now < self._next_reap:
+                return
+            self._next_reap = now + self.fault_tolerance.heartbeat_seconds
+            reaped = self.experiment.storage.reap(
+                self.experiment.id, self.fault_tolerance.lost_after_seconds
+            )
+        for trial in reaped:
+            log.warning("trial %d: %s", trial.number, trial.reason)
 
     # -- helpers -----------------------------------------------------------------------------
 

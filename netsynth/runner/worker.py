@@ -17,9 +17,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from netsynth.estimation.function import FunctionEstimator
-from netsynth.outcome import evaluate
+from netsynth.runner.heartbeat import evaluate_with_heartbeats
 from netsynth.space.distributions import ParamValue
-from netsynth.trial import Trial
 from netsynth.trial_task import TrialTask
 
 
@@ -28,6 +27,11 @@ class PipeChannel:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._sending = threading.Lock()  # the heartbeat thread sends too
+
+    def _send(self, message: tuple[object, ...]) -> None:
+        with self._sending:
+            self._conn.send(message)
 
     def report(
         self,
@@ -37,10 +41,14 @@ class PipeChannel:
         params: Mapping[str, ParamValue] | None,
         distributions: Mapping[str, Mapping[str, Any]] | None,
     ) -> bool:
-        self._conn.send(("report", task.trial_id, step, dict(metrics), params, distributions))
+        self._send(("report", task.trial_id, step, dict(metrics), params, distributions))
         kind, stop = self._conn.recv()
         assert kind == "decision"
         return bool(stop)
+
+    def heartbeat(self, task: TrialTask) -> None:
+        # No answer comes back; the driver writes it to storage when it reads the pipe.
+        self._send(("heartbeat", task.trial_id))
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -76,7 +84,7 @@ def main(fd: int) -> int:
         if message[0] == "stop":
             return 0
         task: TrialTask = message[1]
-        outcome = evaluate(estimator, Trial(task, channel))
+        outcome = evaluate_with_heartbeats(estimator, task, channel)
         conn.send(("done", task.trial_id, outcome))
 
 

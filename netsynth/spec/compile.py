@@ -17,6 +17,7 @@ from netsynth.estimation.function import (
 from netsynth.experiment import Experiment
 from netsynth.experiment_factory import create_experiment
 from netsynth.objective import Direction, Objective
+from netsynth.runner.heartbeat import FaultTolerance
 from netsynth.schedulers.registry import make_scheduler
 from netsynth.spec.errors import SpecError
 from netsynth.spec.schema import ExperimentSpec
@@ -201,5 +202,15 @@ def compile_spec(
         "patience": stopping.patience,
         "workers": spec.execution.workers,
         "executor": spec.execution.executor,
+        "executor_options": {
+            "address": spec.execution.ray_address,
+            "num_cpus": spec.execution.cpus_per_trial,
+            "num_gpus": spec.execution.gpus_per_trial,
+        },
+        "fault_tolerance": FaultTolerance(
+            heartbeat_seconds=spec.execution.heartbeat_seconds,
+            lost_after_seconds=spec.execution.lost_after_seconds,
+            max_retries=spec.execution.max_retries,
+        ),
     }
     return CompiledSpec(experiment, estimator, run_options)

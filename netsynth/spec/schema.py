@@ -215,11 +215,26 @@ class StoppingSpec(Strict):
 
 class ExecutionSpec(Strict):
     workers: int = Field(default=1, ge=1, le=1024)
-    executor: Literal["inline", "process"] | None = None
+    executor: Literal["inline", "process", "ray"] | None = None
+    ray_address: str | None = None  # executor ray: a cluster (ray://HEAD:10001); None: local
+    cpus_per_trial: float = Field(default=1.0, gt=0)  # executor ray: CPUs each trial reserves
+    gpus_per_trial: float = Field(default=0.0, ge=0)  # executor ray: GPUs (0.5 shares one)
     device: str = "auto"  # trained architectures: auto (CUDA when present), cpu, cuda, cuda:1...
     threads: int | None = Field(
         default=None, ge=1
     )  # CPU threads per trial (default: cores / workers)
+    heartbeat_seconds: float = Field(default=5.0, gt=0)  # how often a running trial beats
+    lost_after_seconds: float = Field(default=60.0, gt=0)  # silence before "lost worker"
+    max_retries: int = Field(default=0, ge=0, le=100)  # re-runs of a lost or crashed trial
+
+    @model_validator(mode="after")
+    def _grace_spans_several_beats(self) -> ExecutionSpec:
+        if self.lost_after_seconds < 2 * self.heartbeat_seconds:
+            raise ValueError(
+                f"lost_after_seconds ({self.lost_after_seconds:g}) must be at least twice "
+                f"heartbeat_seconds ({self.heartbeat_seconds:g}), or live trials get reaped"
+            )
+        return self
 
     @model_validator(mode="after")
     def _inline_is_serial(self) -> ExecutionSpec:

@@ -18,7 +18,7 @@ from netsynth.storage.storage import (
     StorageError,
     TrialFinishedError,
 )
-from netsynth.trial_record import Report, TrialRecord, TrialState
+from netsynth.trial_record import Report, TrialRecord, TrialState, lost_worker_reason
 
 
 def _copy(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,6 +129,7 @@ class InMemoryStorage:
             records = self._by_experiment[experiment_id]
             number = len(records)
             made = draft(number)
+            now = time.time()
             record = TrialRecord(
                 id=len(self._trials) + 1,
                 experiment_id=experiment_id,
@@ -141,7 +142,8 @@ class InMemoryStorage:
                 rung=made.rung,
                 attrs=_copy(made.attrs),
                 worker=worker,
-                created_at=time.time(),
+                created_at=now,
+                heartbeat_at=now,
             )
             self._trials[record.id] = record
             records.append(record)
@@ -219,6 +221,37 @@ class InMemoryStorage:
             )
             if state is TrialState.FAILED:
                 self._active[record.experiment_id] -= 1
+
+    def heartbeat(self, trial_ids: Collection[int]) -> None:
+        now = time.time()
+        with self._lock:
+            for trial_id in trial_ids:
+                record = self._trials.get(trial_id)
+                if record is not None and not record.state.is_finished:
+                    self._store(replace(record, heartbeat_at=now))
+
+    def reap(self, experiment_id: int, grace_seconds: float) -> list[TrialRecord]:
+        now = time.time()
+        with self._lock:
+            self._experiment(experiment_id)
+            stale = [
+                record
+                for record in self._by_experiment[experiment_id]
+                if record.state is TrialState.RUNNING
+                and now - (record.heartbeat_at or record.created_at) > grace_seconds
+            ]
+            for record in stale:
+                self._store(
+                    replace(
+                        record,
+                        state=TrialState.FAILED,
+                        metrics={},
+                        reason=lost_worker_reason(record, now, grace_seconds),
+                        finished_at=now,
+                    )
+                )
+                self._active[experiment_id] -= 1
+            return [self._trials[record.id] for record in stale]
 
     def trials(
         self, experiment_id: int, states: Collection[TrialState] | None = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,13 +27,14 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.space.distributions import ParamValue
 from netsynth.storage import json_codec, sql_statements
 from netsynth.storage.sql_engine import make_engine
-from netsynth.storage.sql_schema import experiments, meta, metadata, trials
+from netsynth.storage.sql_schema import experiments, meta, metadata, trials, upgrade
 from netsynth.storage.storage import (
     SCHEMA_VERSION,
     DraftFactory,
@@ -43,13 +44,17 @@ from netsynth.storage.storage import (
     StorageError,
     TrialFinishedError,
 )
-from netsynth.trial_record import Report, TrialRecord, TrialState
+from netsynth.trial_record import Report, TrialRecord, TrialState, lost_worker_reason
 
 _IDS_PER_QUERY = 5000  # below SQLite's limit on bound variables
 
 
 class _LimitReached(Exception):
     pass
+
+
+def _is_memory_sqlite(url: str) -> bool:
+    return url.startswith("sqlite") and make_url(url).database in (None, "", ":memory:")
 
 
 @dataclass
@@ -69,6 +74,11 @@ class SQLStorage:
         self.read_only = read_only
         self._engine = make_engine(url, read_only=read_only)
         self._lock = threading.Lock()
+        # An in-memory SQLite database is one shared connection: a heartbeat thread must not
+        # begin a transaction inside another thread's.
+        self._one_at_a_time: AbstractContextManager[Any] = (
+            threading.RLock() if _is_memory_sqlite(url) else nullcontext()
+        )
         self._caches: dict[int, _ExperimentCache] = {}
         try:
             if read_only:
@@ -84,14 +94,14 @@ class SQLStorage:
     def _write(self) -> Iterator[Connection]:
         if self.read_only:
             raise StorageError(f"{self.url} is open read-only")
-        with self._engine.connect() as conn:
+        with self._one_at_a_time, self._engine.connect() as conn:
             conn.execution_options(netsynth_write=True)
             with conn.begin():
                 yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        with self._engine.connect() as conn, conn.begin():
+        with self._one_at_a_time, self._engine.connect() as conn, conn.begin():
             yield conn
 
     def _init_schema(self) -> None:
@@ -108,6 +118,7 @@ class SQLStorage:
                         )
                     else:
                         self._check_version(int(row[0]))
+                        upgrade(conn, int(row[0]))
                 return
             except (IntegrityError, ProgrammingError):
                 # Another process created the tables at the same moment (PostgreSQL).
@@ -121,6 +132,11 @@ class SQLStorage:
         if row is None:
             raise StorageError(f"{self.url} holds no netsynth schema")
         self._check_version(int(row[0]))
+        if int(row[0]) < SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.url} was written by an older netsynth (schema v{row[0]}); open it once "
+                "for writing to upgrade it, e.g. netsynth reap NAME --storage URL"
+            )
 
     def _check_version(self, version: int) -> None:
         if version > SCHEMA_VERSION:
@@ -291,6 +307,7 @@ class SQLStorage:
                     "worker": worker,
                     "report_count": 0,
                     "created_at": now,
+                    "heartbeat_at": now,
                 },
             ).scalar_one()
         return TrialRecord(
@@ -306,6 +323,7 @@ class SQLStorage:
             attrs=dict(made.attrs),
             worker=worker,
             created_at=now,
+            heartbeat_at=now,
         )
 
     @staticmethod
@@ -405,6 +423,38 @@ class SQLStorage:
             if state is TrialState.FAILED:
                 conn.execute(sql_statements.RELEASE_ACTIVE, {"tid": trial_id})
 
+    def heartbeat(self, trial_ids: Collection[int]) -> None:
+        if trial_ids:
+            with self._write() as conn:
+                conn.execute(sql_statements.HEARTBEAT, {"ids": list(trial_ids), "now": time.time()})
+
+    def reap(self, experiment_id: int, grace_seconds: float) -> list[TrialRecord]:
+        cutoff = {"eid": experiment_id, "cutoff": time.time() - grace_seconds}
+        with self._read() as conn:  # the common case, nothing stale, takes no write lock
+            if conn.execute(sql_statements.STALE_TRIALS, cutoff).first() is None:
+                return []
+        reaped: list[int] = []
+        with self._write() as conn:
+            now = time.time()
+            for (trial_id,) in conn.execute(sql_statements.STALE_TRIALS, cutoff).all():
+                row = conn.execute(select(trials).where(trials.c.id == trial_id)).one()
+                reason = lost_worker_reason(self._trial_record(row, ()), now, grace_seconds)
+                done = conn.execute(
+                    sql_statements.FINISH,
+                    {
+                        "tid": trial_id,
+                        "state": TrialState.FAILED.value,
+                        "value": None,
+                        "metrics": "{}",
+                        "reason": reason,
+                        "finished_at": now,
+                    },
+                )
+                if done.rowcount == 1:  # another reaper may have failed it first (PostgreSQL)
+                    conn.execute(sql_statements.RELEASE_ACTIVE, {"tid": trial_id})
+                    reaped.append(trial_id)
+        return [self.trial(trial_id) for trial_id in reaped]
+
     @staticmethod
     def _trial_record(row: Row[Any], reports_: Sequence[Report]) -> TrialRecord:
         return TrialRecord(
@@ -425,6 +475,7 @@ class SQLStorage:
             worker=row.worker,
             created_at=row.created_at,
             finished_at=row.finished_at,
+            heartbeat_at=row.heartbeat_at,
         )
 
     def trials(

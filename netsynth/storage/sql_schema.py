@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Column,
+    Connection,
     Float,
     ForeignKey,
     Index,
@@ -14,6 +15,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
+    update,
 )
 
 metadata = MetaData()
@@ -63,6 +66,8 @@ trials = Table(
     Column("report_count", Integer, nullable=False, default=0),
     Column("created_at", Float(precision=53), nullable=False),
     Column("finished_at", Float(precision=53)),
+    # The worker's last sign of life while RUNNING (schema v2); the reaper fails stale ones.
+    Column("heartbeat_at", Float(precision=53)),
     UniqueConstraint("experiment_id", "number", name="uq_trials_experiment_number"),
     Index("ix_trials_experiment_state", "experiment_id", "state"),
 )
@@ -76,3 +81,18 @@ reports = Table(
     Column("metrics", Text, nullable=False),
     Column("created_at", Float(precision=53), nullable=False),
 )
+
+
+def upgrade(conn: Connection, version: int) -> None:
+    """Bring a database written at schema ``version`` up to the current one, inside the
+    caller's write transaction. Claiming the version row first makes the upgrade run once
+    even when several processes open the same old database together."""
+    if version < 2:
+        claimed = conn.execute(
+            update(meta)
+            .where(meta.c.key == "schema_version", meta.c.value == str(version))
+            .values(value="2")
+        )
+        if claimed.rowcount == 1:
+            # DOUBLE PRECISION is Float(precision=53) on PostgreSQL; SQLite takes it as REAL.
+            conn.execute(text("ALTER TABLE trials ADD COLUMN heartbeat_at DOUBLE PRECISION"))

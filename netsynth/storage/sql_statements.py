@@ -3,7 +3,7 @@ costs more than running it on SQLite."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 
 from netsynth.storage.sql_schema import experiments, reports, trials
 from netsynth.trial_record import TrialState
@@ -61,4 +61,14 @@ REPORTS_OF = (
     select(reports.c.trial_id, reports.c.step, reports.c.metrics)
     .where(reports.c.trial_id.in_(bindparam("ids", expanding=True)))
     .order_by(reports.c.id)
+)
+HEARTBEAT = (
+    update(trials)
+    .where(trials.c.id.in_(bindparam("ids", expanding=True)), trials.c.state == RUNNING)
+    .values(heartbeat_at=bindparam("now"))
+)
+STALE_TRIALS = select(trials.c.id).where(
+    trials.c.experiment_id == bindparam("eid"),
+    trials.c.state == RUNNING,
+    func.coalesce(trials.c.heartbeat_at, trials.c.created_at) < bindparam("cutoff"),
 )

@@ -15,7 +15,7 @@ from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.space.distributions import ParamValue
 from netsynth.trial_record import TrialRecord, TrialState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # v2: trials.heartbeat_at (v1 files are upgraded when opened for writing)
 
 
 class StorageError(Exception):
@@ -133,6 +133,18 @@ class Storage(Protocol):
     ) -> None:
         """The one guarded transition RUNNING -> COMPLETE / PRUNED / FAILED. ``attrs`` are merged
         into the trial's attrs. Raises ``TrialFinishedError`` if the trial already finished."""
+        ...
+
+    def heartbeat(self, trial_ids: Collection[int]) -> None:
+        """Record that the workers of these trials are alive now; finished trials are left
+        untouched (a late heartbeat is not an error)."""
+        ...
+
+    def reap(self, experiment_id: int, grace_seconds: float) -> list[TrialRecord]:
+        """Fail every RUNNING trial whose last heartbeat (or creation, before the first one)
+        is more than ``grace_seconds`` old, with a reason starting ``LOST_WORKER``. Each trial
+        goes through the one guarded transition, so of several concurrent reapers exactly one
+        fails it; returns the trials this call failed."""
         ...
 
     def trials(

@@ -47,6 +47,7 @@ from netsynth.storage.storage import (
     TrialDraft,
     TrialFinishedError,
 )
+from netsynth.testing.heartbeat_suite import HeartbeatConformance
 from netsynth.trial_record import Report, TrialRecord, TrialState
 
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
@@ -123,7 +124,7 @@ def numbers_of(records: list[TrialRecord]) -> list[int]:
     return [record.number for record in records]
 
 
-class StorageConformance:
+class StorageConformance(HeartbeatConformance):
     """What every storage backend guarantees. Subclasses provide the ``storage`` fixture."""
 
     # -- fixtures ----------------------------------------------------------------------------

@@ -96,6 +96,47 @@ def test_database_of_a_newer_schema_version_asks_to_upgrade(db_path: Path) -> No
     assert rows == [(str(SCHEMA_VERSION + 1),)]
 
 
+def _make_schema_v1(db_path: Path) -> tuple[int, int]:
+    """A database as netsynth's schema v1 wrote it (no heartbeat column), with one trial."""
+    storage = _sql_storage(f"sqlite:///{db_path}")
+    experiment = storage.create_experiment("old", {})
+    trial = storage.create_trial(experiment.id, lambda n: TrialDraft(params={"n": n}))
+    assert trial is not None
+    storage.close()
+    connection = sqlite3.connect(db_path)
+    with connection:
+        connection.execute("ALTER TABLE trials DROP COLUMN heartbeat_at")
+        connection.execute("UPDATE netsynth_meta SET value = '1' WHERE key = 'schema_version'")
+    connection.close()
+    return experiment.id, trial.id
+
+
+def test_a_schema_v1_database_is_upgraded_when_opened_for_writing(db_path: Path) -> None:
+    experiment_id, trial_id = _make_schema_v1(db_path)
+    with pytest.raises(SchemaVersionError, match="older netsynth"):
+        open_storage(f"sqlite:///{db_path}", read_only=True)
+    storage = _sql_storage(f"sqlite:///{db_path}")
+    try:
+        assert storage.trial(trial_id).heartbeat_at is None
+        storage.heartbeat([trial_id])
+        assert storage.trial(trial_id).heartbeat_at is not None
+        assert storage.reap(experiment_id, grace_seconds=3600.0) == []
+    finally:
+        storage.close()
+    rows = _query(db_path, "SELECT value FROM netsynth_meta WHERE key = 'schema_version'")
+    assert rows == [(str(SCHEMA_VERSION),)]
+    open_storage(f"sqlite:///{db_path}", read_only=True).close()
+
+
+def test_a_v1_trial_without_heartbeats_is_reaped_by_its_creation_time(db_path: Path) -> None:
+    experiment_id, trial_id = _make_schema_v1(db_path)
+    storage = _sql_storage(f"sqlite:///{db_path}")
+    try:
+        assert [t.id for t in storage.reap(experiment_id, grace_seconds=0.0)] == [trial_id]
+    finally:
+        storage.close()
+
+
 def test_synchronous_full_in_the_url_is_accepted_and_applied(db_path: Path) -> None:
     storage = _sql_storage(f"sqlite:///{db_path}?synchronous=full")
     try:
@@ -256,3 +297,35 @@ def test_processes_running_whole_trials_on_one_file_lose_nothing(db_path: Path) 
             assert trial.attrs == {"finished_by": trial.worker}
     finally:
         storage.close()
+
+
+def test_in_memory_sqlite_takes_heartbeats_from_another_thread_while_writing() -> None:
+    import threading
+
+    storage = _sql_storage("sqlite://")
+    experiment = storage.create_experiment("threads", {})
+    first = storage.create_trial(experiment.id, lambda n: TrialDraft())
+    assert first is not None
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not done.is_set():
+                storage.heartbeat([first.id])
+                storage.reap(experiment.id, grace_seconds=3600.0)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=beat)
+    thread.start()
+    try:
+        for step in range(200):
+            storage.add_report(first.id, step, {"loss": 1.0})
+            storage.create_trial(experiment.id, lambda n: TrialDraft())
+    finally:
+        done.set()
+        thread.join(timeout=60)
+    assert errors == []
+    assert len(storage.trials(experiment.id)) == 201
+    assert len(storage.trial(first.id).reports) == 200

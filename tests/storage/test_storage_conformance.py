@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,8 +9,7 @@ import pytest
 
 from netsynth.storage import InMemoryStorage, Storage, open_storage
 from netsynth.testing import StorageConformance
-
-POSTGRES_URL = os.environ.get("NETSYNTH_TEST_POSTGRES_URL")
+from tests.conftest import needs_postgres
 
 
 class TestInMemoryStorage(StorageConformance):
@@ -53,23 +50,10 @@ class TestSQLiteStorage(DatabaseConformance):
         return f"sqlite:///{tmp_path}/x.db"
 
 
-@pytest.mark.skipif(POSTGRES_URL is None, reason="set NETSYNTH_TEST_POSTGRES_URL to a server")
+@needs_postgres
 class TestPostgreSQLStorage(DatabaseConformance):
     """A fresh database per test on the server that ``.ci/run`` starts."""
 
     @pytest.fixture
-    def url(self) -> Iterator[str]:
-        from sqlalchemy import create_engine, text
-
-        assert POSTGRES_URL is not None
-        admin = create_engine(
-            POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1),
-            isolation_level="AUTOCOMMIT",
-        )
-        name = f"netsynth_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-        admin.dispose()
+    def url(self, postgres_url: str) -> str:
+        return postgres_url
