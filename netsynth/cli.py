@@ -161,17 +161,31 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run(experiment: Any, args: argparse.Namespace, estimator: Any, options: dict[str, Any]) -> int:
     from netsynth.runner.interrupts import RunInterrupted
 
+    worker = bool(getattr(args, "worker", False))
     try:
         state = experiment.run(
-            estimator, progress=not args.no_progress, **_run_options(args, options)
+            estimator,
+            progress=not args.no_progress,
+            worker=worker,
+            **_run_options(args, options),
         )
     except RunInterrupted as exc:
+        again = (
+            "Start the worker again"
+            if worker
+            else f"Continue with: netsynth resume {experiment.name}"
+        )
         print(
-            f"\nstopped by {exc.signal_name}; finished trials are kept. "
-            f"Continue with: netsynth resume {experiment.name}",
+            f"\nstopped by {exc.signal_name}; finished trials are kept. {again}",
             file=sys.stderr,
         )
         return exc.exit_code
+    if worker:
+        # The search is over for this worker; the main driver takes the remaining states.
+        print(f"worker: the search of {experiment.name} ended ({state.value})", file=sys.stderr)
+        return (
+            EXIT_FAILED if state in (ExperimentState.FAILED, ExperimentState.STOPPED) else EXIT_OK
+        )
     return _finish(experiment, state, args.format, args.top)
 
 
@@ -290,6 +304,12 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run an experiment from a spec")
     run.add_argument("spec", nargs="?", help="YAML spec (default: the built-in quickstart)")
     run.add_argument("--name", help="experiment name (default: the spec's, or its file name)")
+    run.add_argument(
+        "--worker",
+        action="store_true",
+        help="only serve trials of the experiment's search in a shared storage; a main "
+        "driver (netsynth run without --worker) prepares and finishes it",
+    )
     storage_option(run)
     run_options(run)
     output_options(run, 10)

@@ -32,7 +32,7 @@ from netsynth.runner.executor import Executor
 from netsynth.runner.heartbeat import FaultTolerance
 from netsynth.runner.history_tally import FinishedFeed
 from netsynth.runner.inline import InlineExecutor
-from netsynth.runner.lifecycle import run_lifecycle
+from netsynth.runner.lifecycle import run_lifecycle, serve_search
 from netsynth.runner.lost_trials import worker_id
 from netsynth.runner.process_pool import ProcessPoolExecutor
 from netsynth.runner.retries import PROPOSED_PARAMS, RETRY_HISTORY, retry_draft
@@ -454,13 +454,17 @@ class Experiment:
         progress: bool | ProgressCallback = True,
         fault_tolerance: FaultTolerance | None = None,
         executor_options: Mapping[str, Any] | None = None,
+        worker: bool = False,
     ) -> ExperimentState:
         """Search until a budget or stopping rule ends it, then take the remaining lifecycle
         states; returns the final state. Budgets given here are stored, so ``resume`` keeps
         them. ``objective`` may be left out when the experiment stored a reference to it.
         ``fault_tolerance``: heartbeats, the grace period before a silent trial is failed,
         and retries of lost trials (stored too). ``executor_options`` for ``executor="ray"``:
-        ``address`` (default: a local Ray), ``num_cpus`` and ``num_gpus`` per trial."""
+        ``address`` (default: a local Ray), ``num_cpus`` and ``num_gpus`` per trial.
+        ``worker=True`` only serves trials of the search that a main driver runs (it waits
+        until the experiment is SEARCHING and returns when the search ends, taking no other
+        lifecycle step): ``netsynth run --worker``."""
         estimator = self._estimator(objective)
         self._store_settings(
             estimator,
@@ -477,6 +481,8 @@ class Experiment:
             self._executor(executor, workers),
             on_progress=self._progress_callback(progress),
         )
+        if worker:
+            return serve_search(self, loop)
         return run_lifecycle(self, estimator, loop)
 
     def _estimator(self, objective: ObjectiveLike | None) -> Estimator:

@@ -17,6 +17,7 @@ process prepares and one finishes, while all of them search.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from netsynth.estimation.estimator import Estimator
@@ -40,6 +41,7 @@ _POST_SEARCH = (
 _ORDER = list(ExperimentState)
 _STARTABLE = (ExperimentState.CREATED, ExperimentState.STOPPED, ExperimentState.FAILED)
 SEARCH_STATES = (ExperimentState.PREPARING, ExperimentState.SEARCHING)
+_WORKER_POLL_SECONDS = 0.5  # a worker waiting for a driver to start the search
 
 
 def _call_hook(
@@ -62,6 +64,41 @@ def run_lifecycle(
     fail_lost_trials(experiment.storage, experiment.trials(states=[TrialState.RUNNING]))
     with loop.guard:  # Ctrl-C anywhere in the lifecycle stops it cleanly
         return _advance(experiment, estimator, loop, state)
+
+
+def serve_search(experiment: Experiment, loop: SearchLoop) -> ExperimentState:
+    """``netsynth run --worker``: serve trials of the search, nothing else. Waits while the
+    experiment is not searching yet (CREATED, PREPARING, or STOPPED / FAILED until a driver
+    resumes it), runs the search loop while it is SEARCHING, and returns when the search
+    ends. The lifecycle steps around the search — PREPARING, TUNING, RETRAINING, EVALUATING,
+    EXPORTING and the final state — belong to the main driver (``netsynth run`` without
+    ``--worker``); a worker only marks the experiment FAILED when its own view of the search
+    finds the failure limit passed, as any driver would. Returns how the search ended: COMPLETED
+    when it ended normally (the experiment itself is then finished by the driver), or the
+    state another process moved the experiment to."""
+    waiting = (*_STARTABLE, ExperimentState.PREPARING)
+    announced: ExperimentState | None = None
+    with loop.guard:
+        while True:
+            state = experiment.refresh().state
+            if state is ExperimentState.SEARCHING:
+                break
+            if state not in waiting:
+                log.info("experiment %s is %s: no search to serve", experiment.name, state.value)
+                return state
+            if state is not announced:
+                log.info(
+                    "experiment %s is %s: waiting for a driver to start the search",
+                    experiment.name,
+                    state.value,
+                )
+                announced = state
+            with loop.guard.interruptible():
+                time.sleep(_WORKER_POLL_SECONDS)
+        end = loop.run()
+    _failed_or_elsewhere(experiment, end)  # marks FAILED only when this search failed
+    log.info("experiment %s: search ended (%s); worker done", experiment.name, end.reason)
+    return end.state
 
 
 def _advance(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -36,10 +37,7 @@ def test_processes_share_the_budget_without_lost_or_duplicated_trials(
         popen_cli("run", str(spec), "--storage", sqlite_url, "--no-progress")
         for _ in range(processes)
     ]
-    results = [p.communicate(timeout=120) for p in running]
-    for process, (_, stderr) in zip(running, results, strict=True):
-        assert process.returncode == 0, stderr
-        assert "database is locked" not in stderr
+    finish_all(running, timeout=120)
     storage = open_storage(sqlite_url)
     trials = storage.trials(storage.get_experiment("shared").id)
     assert [t.number for t in trials] == list(range(len(trials)))
@@ -48,6 +46,22 @@ def test_processes_share_the_budget_without_lost_or_duplicated_trials(
     # Seeded random search gives each trial number its own point, whoever runs it.
     assert len({t.params["x"] for t in trials}) == 40
     assert len({t.worker for t in trials}) >= 2  # the work really was shared
+
+
+def finish_all(running: list[subprocess.Popen[str]], timeout: float) -> list[tuple[str, str]]:
+    """Wait for every process (killing any left after ``timeout``); each must exit 0 with no
+    "database is locked" in its output. Returns their (stdout, stderr)."""
+    try:
+        results = [p.communicate(timeout=timeout) for p in running]
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    for process, (stdout, stderr) in zip(running, results, strict=True):
+        assert process.returncode == 0, stderr
+        assert "database is locked" not in stdout + stderr
+    return results
 
 
 LOAD_OBJECTIVE = """
@@ -85,16 +99,7 @@ def test_load_many_processes_with_trivial_trials(
     running = [
         popen_cli("run", str(spec), "--storage", url, "--no-progress") for _ in range(processes)
     ]
-    try:
-        results = [p.communicate(timeout=300) for p in running]
-    finally:
-        for process in running:
-            if process.poll() is None:
-                process.kill()
-                process.communicate()
-    for process, (stdout, stderr) in zip(running, results, strict=True):
-        assert process.returncode == 0, stderr
-        assert "database is locked" not in stdout + stderr
+    finish_all(running, timeout=300)
     storage = open_storage(url)
     try:
         trials = storage.trials(storage.get_experiment("load").id)
@@ -109,3 +114,31 @@ def test_load_many_processes_with_trivial_trials(
         assert isinstance(x, float)
         assert [r.metrics["loss"] for r in trial.reports] == pytest.approx([x, x + 1, x + 2])
         assert trial.value == pytest.approx(x)
+
+
+def test_a_main_driver_and_two_workers_share_the_budget(tmp_path: Path, sqlite_url: str) -> None:
+    spec = write_spec(tmp_path, SPEC, OBJECTIVE)
+    # The workers start first: they wait for the driver to prepare and start the search.
+    workers = [
+        popen_cli("run", str(spec), "--storage", sqlite_url, "--no-progress", "--worker")
+        for _ in range(2)
+    ]
+    driver = popen_cli("run", str(spec), "--storage", sqlite_url, "--no-progress")
+    running = [driver, *workers]
+    results = finish_all(running, timeout=120)
+    for _, stderr in results[1:]:
+        assert "worker: the search of shared ended" in stderr
+    storage = open_storage(sqlite_url)
+    try:
+        record = storage.get_experiment("shared")
+        trials = storage.trials(record.id)
+    finally:
+        storage.close()
+    assert sorted(t.number for t in trials) == list(range(40))
+    assert all(t.state is TrialState.COMPLETE for t in trials)
+    assert record.state.value == "COMPLETED"
+    # One pass through the lifecycle, taken by the driver alone.
+    log = [state for state, _ in record.state_log]
+    assert log.count("PREPARING") == 1
+    assert log.count("RETRAINING") == 1
+    assert log.count("EXPORTING") == 1

@@ -142,3 +142,26 @@ def test_interrupted_and_lost_trials_do_not_count_as_failures(sqlite_url: str) -
     assert states[0][1] is TrialState.FAILED and (states[0][2] or "").startswith("lost worker")
     assert exp.state is ExperimentState.COMPLETED  # max_failed_trials=0, yet not FAILED
     assert sum(t.state is TrialState.COMPLETE for t in exp.trials()) == 2
+
+
+def test_a_worker_serves_the_search_only_and_the_driver_finishes_it() -> None:
+    exp = netsynth.create_experiment(seed=0)
+    driver, worker = PipelineObjective(), PipelineObjective()
+    exp.storage.set_experiment_state(exp.id, ExperimentState.PREPARING)
+    exp.storage.set_experiment_state(exp.id, ExperimentState.SEARCHING)
+    assert exp.run(worker, max_trials=3, progress=False, worker=True) is ExperimentState.COMPLETED
+    assert worker.calls == []  # never PREPARING, RETRAINING, EVALUATING nor EXPORTING
+    assert exp.refresh().state is ExperimentState.SEARCHING  # the driver's to finish
+    assert len(exp.trials(states=[TrialState.COMPLETE])) == 3
+    assert exp.run(driver, max_trials=3, progress=False) is ExperimentState.COMPLETED
+    assert [hook for hook, _ in driver.calls] == ["retrain", "evaluate", "export"]
+    assert len(exp.trials()) == 3
+
+
+def test_a_worker_leaves_a_finished_experiment_alone() -> None:
+    exp = netsynth.create_experiment(seed=0)
+    exp.run(lambda t: t.suggest_float("x", 0, 1), max_trials=2, progress=False)
+    estimator = PipelineObjective()
+    assert exp.run(estimator, progress=False, worker=True) is ExperimentState.COMPLETED
+    assert estimator.calls == []
+    assert len(exp.trials()) == 2
