@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,11 @@ from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.space.distributions import ParamValue
 from netsynth.storage import json_codec, sql_statements
 from netsynth.storage.sql_engine import make_engine
+from netsynth.storage.sql_retry import (
+    CommitOutcomeUnknown,
+    is_connection_loss,
+    retry_connection_loss,
+)
 from netsynth.storage.sql_schema import experiments, meta, metadata, trials, upgrade
 from netsynth.storage.storage import (
     SCHEMA_VERSION,
@@ -73,6 +78,8 @@ class SQLStorage:
         self.url = url
         self.read_only = read_only
         self._engine = make_engine(url, read_only=read_only)
+        # Connection loss is retried on server databases (see sql_retry); SQLite has none.
+        self.retries_connection_loss = self._engine.dialect.name != "sqlite"
         self._lock = threading.Lock()
         # An in-memory SQLite database is one shared connection: a heartbeat thread must not
         # begin a transaction inside another thread's.
@@ -96,8 +103,26 @@ class SQLStorage:
             raise StorageError(f"{self.url} is open read-only")
         with self._one_at_a_time, self._engine.connect() as conn:
             conn.execution_options(netsynth_write=True)
-            with conn.begin():
+            transaction = conn.begin()
+            try:
                 yield conn
+            except BaseException as exc:
+                if self.retries_connection_loss and is_connection_loss(exc):
+                    with suppress(Exception):  # the server already rolled back
+                        transaction.rollback()
+                else:
+                    transaction.rollback()
+                raise
+            try:
+                transaction.commit()
+            except Exception as exc:
+                if self.retries_connection_loss and is_connection_loss(exc):
+                    # It may have committed: running it again could apply it twice.
+                    raise CommitOutcomeUnknown(
+                        f"storage connection lost while committing; the write may or may "
+                        f"not have been applied: {exc}"
+                    ) from exc
+                raise
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -164,6 +189,7 @@ class SQLStorage:
             updated_at=row.updated_at,
         )
 
+    @retry_connection_loss
     def create_experiment(
         self,
         name: str,
@@ -191,6 +217,7 @@ class SQLStorage:
             raise ExperimentExistsError(f"an experiment named {name!r} already exists") from exc
         return self.get_experiment(name)
 
+    @retry_connection_loss
     def get_experiment(self, name: str) -> ExperimentRecord:
         with self._read() as conn:
             row = conn.execute(select(experiments).where(experiments.c.name == name)).first()
@@ -198,6 +225,7 @@ class SQLStorage:
             raise ExperimentNotFoundError(f"no experiment named {name!r} in {self.url}")
         return self._experiment_record(row)
 
+    @retry_connection_loss
     def list_experiments(self) -> list[ExperimentRecord]:
         with self._read() as conn:
             rows = conn.execute(select(experiments).order_by(experiments.c.id)).all()
@@ -213,6 +241,7 @@ class SQLStorage:
             raise ExperimentNotFoundError(f"no experiment with id {experiment_id}")
         return row
 
+    @retry_connection_loss
     def set_experiment_state(
         self,
         experiment_id: int,
@@ -239,6 +268,7 @@ class SQLStorage:
             )
             return True
 
+    @retry_connection_loss
     def update_experiment(
         self,
         experiment_id: int,
@@ -259,6 +289,7 @@ class SQLStorage:
 
     # -- trials ------------------------------------------------------------------------------
 
+    @retry_connection_loss
     def create_trial(
         self,
         experiment_id: int,
@@ -333,6 +364,7 @@ class SQLStorage:
             raise StorageError(f"no trial with id {trial_id}")
         raise TrialFinishedError(f"trial {row.number} already finished as {row.state}")
 
+    @retry_connection_loss
     def add_report(
         self,
         trial_id: int,
@@ -374,6 +406,7 @@ class SQLStorage:
                 },
             )
 
+    @retry_connection_loss
     def finish_trial(
         self,
         trial_id: int,
@@ -423,11 +456,13 @@ class SQLStorage:
             if state is TrialState.FAILED:
                 conn.execute(sql_statements.RELEASE_ACTIVE, {"tid": trial_id})
 
+    @retry_connection_loss
     def heartbeat(self, trial_ids: Collection[int]) -> None:
         if trial_ids:
             with self._write() as conn:
                 conn.execute(sql_statements.HEARTBEAT, {"ids": list(trial_ids), "now": time.time()})
 
+    @retry_connection_loss
     def reap(self, experiment_id: int, grace_seconds: float) -> list[TrialRecord]:
         cutoff = {"eid": experiment_id, "cutoff": time.time() - grace_seconds}
         with self._read() as conn:  # the common case, nothing stale, takes no write lock
@@ -478,6 +513,7 @@ class SQLStorage:
             heartbeat_at=row.heartbeat_at,
         )
 
+    @retry_connection_loss
     def trials(
         self, experiment_id: int, states: Collection[TrialState] | None = None
     ) -> list[TrialRecord]:
@@ -517,6 +553,7 @@ class SQLStorage:
             records = [r for r in records if r.state in states]
         return records
 
+    @retry_connection_loss
     def trial(self, trial_id: int) -> TrialRecord:
         with self._read() as conn:
             row = conn.execute(select(trials).where(trials.c.id == trial_id)).first()
