@@ -33,7 +33,7 @@ def objective(trial):
     return trial.params["x"]
 """
 
-BUDGET = 40
+BUDGET = 80
 SPEC = f"""
 name: chaos
 objective: {{direction: minimize}}
@@ -44,7 +44,7 @@ budget: {{max_trials: {BUDGET}, max_failed_trials: 1000}}
 execution: {{heartbeat_seconds: 0.2, lost_after_seconds: 2.0, max_retries: 1}}
 """
 
-KILLS = 10
+KILLS = 20
 FINAL_RUN_DEADLINE = 180.0
 STARTUP_DEADLINE = 120.0
 
