@@ -46,7 +46,7 @@ from netsynth.space.cell_genotype import (
 )
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
-from netsynth.space.search_space import Condition, SearchSpace
+from netsynth.space.search_space import Condition, SearchSpace, checked_params
 from netsynth.space.training_space import (
     FlatBuilder,
     TrainingSpaceConfig,
@@ -209,17 +209,9 @@ class CellSpace:
                     params[f"{kind}.n{j}.in{t}"] = source
                     params[f"{kind}.n{j}.op{t}"] = op
         params.update(training_params(training, set(self._flat)))
-        for name, value in self._fixed.items():
-            if name in params and params[name] != value:
-                raise GenotypeError(f"{name}={params[name]!r} is fixed to {value!r} in this space")
         if len(g.normal.nodes) != self.config.nodes or len(g.reduce.nodes) != self.config.nodes:
             raise GenotypeError(f"not in this space: its cells have {self.config.nodes} nodes")
-        params = self._flat.active_only(params)
-        try:
-            self._flat.validate(params)
-        except ValueError as exc:
-            raise GenotypeError(f"not in this space: {exc}") from None
-        return params
+        return checked_params(self._flat, params, self._fixed)
 
     # -- the structured view -------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from netsynth.space.nb201_genotype import (
     check_input_shape,
     nb201_genotype,
 )
-from netsynth.space.search_space import SearchSpace
+from netsynth.space.search_space import SearchSpace, checked_params
 from netsynth.space.training_space import (
     FlatBuilder,
     TrainingSpaceConfig,
@@ -114,15 +114,7 @@ class NB201Space:
         cell = self._member(genotype)
         params: dict[str, ParamValue] = {f"e{k}": op for k, op in enumerate(cell.ops)}
         params.update(training_params(training, set(self._flat)))
-        for name, value in self._fixed.items():
-            if name in params and params[name] != value:
-                raise GenotypeError(f"{name}={params[name]!r} is fixed to {value!r} in this space")
-        params = self._flat.active_only(params)
-        try:
-            self._flat.validate(params)
-        except ValueError as exc:
-            raise GenotypeError(f"not in this space: {exc}") from None
-        return params
+        return checked_params(self._flat, params, self._fixed)
 
     # -- the structured view -------------------------------------------------------------------
 

@@ -159,3 +159,24 @@ class SearchSpace(Mapping[str, Distribution]):
             if condition is not None:
                 conditions[name] = Condition(condition["parent"], tuple(condition["values"]))
         return cls(distributions, conditions)
+
+
+def checked_params(
+    flat: SearchSpace,
+    params: Mapping[str, ParamValue],
+    fixed: Mapping[str, ParamValue] | None = None,
+) -> dict[str, ParamValue]:
+    """The end of every architecture space's ``params_of``: ``params`` agree with the space's
+    fixed values, keep only the active ones, and must be valid in ``flat``; else a
+    ``GenotypeError`` saying why."""
+    from netsynth.space.genotype import GenotypeError
+
+    for name, value in (fixed or {}).items():
+        if name in params and params[name] != value:
+            raise GenotypeError(f"{name}={params[name]!r} is fixed to {value!r} in this space")
+    active = flat.active_only(dict(params))
+    try:
+        flat.validate(active)
+    except ValueError as exc:
+        raise GenotypeError(f"not in this space: {exc}") from None
+    return active

@@ -34,7 +34,7 @@ from pydantic import Field
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError, genotype_from_dict
-from netsynth.space.search_space import SearchSpace
+from netsynth.space.search_space import SearchSpace, checked_params
 from netsynth.space.training_space import (
     FlatBuilder,
     TrainingSpaceConfig,
@@ -124,12 +124,7 @@ class ShortlistSpace:
     def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
         params: dict[str, ParamValue] = {ARCHITECTURE: self._entry(genotype).trial}
         params.update(training_params(training, set(self._flat)))
-        params = self._flat.active_only({k: v for k, v in params.items() if k in self._flat})
-        try:
-            self._flat.validate(params)
-        except ValueError as exc:
-            raise GenotypeError(f"not in this space: {exc}") from None
-        return params
+        return checked_params(self._flat, {k: v for k, v in params.items() if k in self._flat})
 
     def _entry(self, genotype: Genotype) -> Shortlisted:
         entry = self._by_hash.get(genotype.hash())

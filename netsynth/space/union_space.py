@@ -38,7 +38,7 @@ from netsynth.space.dag_space import DagSpaceConfig
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError, genotype_from_dict
 from netsynth.space.nb201_space import NB201SpaceConfig
-from netsynth.space.search_space import Condition, SearchSpace
+from netsynth.space.search_space import Condition, SearchSpace, checked_params
 from netsynth.space.training_space import (
     TRAINING_PARAMS,
     FlatBuilder,
@@ -172,12 +172,7 @@ class UnionSpace:
         params: dict[str, ParamValue] = {"space": kind}
         params.update({f"{kind}.{k}": v for k, v in member.items() if k not in TRAINING_PARAMS})
         params.update(training_params(training, set(self._flat)))
-        params = self._flat.active_only(params)
-        try:
-            self._flat.validate(params)
-        except ValueError as exc:
-            raise GenotypeError(f"not in this space: {exc}") from None
-        return params
+        return checked_params(self._flat, params)
 
     # -- the structured view -------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
-from netsynth.space.search_space import Condition, SearchSpace
+from netsynth.space.search_space import Condition, SearchSpace, checked_params
 from netsynth.space.training_space import (
     FlatBuilder,
     TrainingSpaceConfig,
@@ -192,15 +192,7 @@ class ZooSpace:
                 f"({self.config.family_weights(family)!r})"
             )
         params.update(training_params(training, set(self._flat)))
-        for name, value in self._fixed.items():
-            if name in params and params[name] != value:
-                raise GenotypeError(f"{name}={params[name]!r} is fixed to {value!r} in this space")
-        params = self._flat.active_only(params)
-        try:
-            self._flat.validate(params)
-        except ValueError as exc:
-            raise GenotypeError(f"not in this space: {exc}") from None
-        return params
+        return checked_params(self._flat, params, self._fixed)
 
     # -- the structured view -------------------------------------------------------------------
 
