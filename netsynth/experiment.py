@@ -35,7 +35,7 @@ from netsynth.runner.inline import InlineExecutor
 from netsynth.runner.lifecycle import run_lifecycle, serve_search
 from netsynth.runner.lost_trials import worker_id
 from netsynth.runner.process_pool import ProcessPoolExecutor
-from netsynth.runner.retries import PROPOSED_PARAMS, RETRY_HISTORY, retry_draft
+from netsynth.runner.retries import PROPOSED_PARAMS, RETRY_HISTORY, first_attempt, retry_draft
 from netsynth.runner.search_loop import ProgressCallback, SearchLoop
 from netsynth.schedulers.registry import make_scheduler
 from netsynth.schedulers.scheduler import CONTINUE, Scheduler
@@ -341,6 +341,7 @@ class Experiment:
             fidelity=record.fidelity,
             experiment=self.name,
             parent=_parent_of(record.attrs),
+            first_attempt=first_attempt(record),
             heartbeat_seconds=self.fault_tolerance.heartbeat_seconds,
         )
 

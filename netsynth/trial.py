@@ -95,6 +95,14 @@ class Trial:
         return self._task.parent
 
     @property
+    def first_attempt(self) -> int:
+        """The number of this candidate's first attempt: this trial's own number, or for a
+        retry of a lost trial the number of the trial that first ran it (attempts share an
+        epoch checkpoint through it)."""
+        first = self._task.first_attempt
+        return self._task.number if first is None else first
+
+    @property
     def fidelity(self) -> dict[str, Any]:
         """Budget the scheduler assigned (e.g. ``{"epochs": 3}``); empty means full fidelity."""
         return dict(self._task.fidelity)

@@ -20,4 +20,5 @@ class TrialTask:
     fidelity: dict[str, Any] = field(default_factory=dict)
     experiment: str = ""
     parent: int | None = None  # the trial this candidate was mutated from, if any
+    first_attempt: int | None = None  # a retry: the number of the candidate's first attempt
     heartbeat_seconds: float = 5.0  # how often the process running it says it is alive

@@ -116,6 +116,7 @@ def retrain_trials(
     """Train each trial's candidate from scratch at full fidelity on train+validation and
     save its weights; trials already retrained are skipped."""
     from netsynth.estimation.training import candidate_seed
+    from netsynth.runner.retries import first_attempt
 
     final: list[dict[str, Any]] = list(experiment.record.attrs.get("final", []))
     done = {entry["trial"] for entry in final}
@@ -129,7 +130,7 @@ def retrain_trials(
         training = TrainingConfig.from_dict(trial.attrs["training"])
         if estimator.final.epochs is not None:
             training = training.with_epochs(estimator.final.epochs)
-        seed = candidate_seed(experiment.seed, trial.number)
+        seed = candidate_seed(experiment.seed, first_attempt(trial) or trial.number)
         log.info("retraining trial %d (%s) on train+val", trial.number, genotype.describe())
         model, result = estimator.fit(genotype, training, seed, data="train+val", validate=False)
         weights = folder / f"trial-{trial.number}.safetensors"

@@ -4,7 +4,10 @@ Fast defaults: the whole dataset lives on the device as two tensors (no DataLoad
 per-sample Python), batches are index slices of a seeded permutation, augmentation is
 batched on the device; on CUDA also bf16 autocast, channels_last for images and fused
 optimizers. One epoch = one pass over the (possibly subsampled) training split, then one
-evaluation on the validation split.
+evaluation on the validation split. With an epoch checkpoint, the state after every epoch
+is saved, and a checkpoint left by an earlier attempt of the same candidate is resumed: the
+epochs it finished are reported again (not retrained) and training continues, with the
+same batches and augmentations, as if it had never stopped.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from netsynth.estimation.epoch_checkpoint import EpochCheckpoint
 from netsynth.estimation.training_config import TrainingConfig
 
 # on_epoch(epoch, metrics) -> True to stop early (the scheduler's decision)
@@ -40,6 +44,7 @@ class TrainResult:
     best_val_acc: float | None = None
     curve: list[dict[str, float]] = field(default_factory=list)  # one entry per epoch
     stopped_early: bool = False
+    resumed_from_epoch: int = 0  # epochs restored from an earlier attempt's checkpoint
 
 
 def _optimizer(model: nn.Module, config: TrainingConfig, fused: bool) -> torch.optim.Optimizer:
@@ -95,9 +100,11 @@ def train(
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
     seed: int = 0,
     on_epoch: EpochCallback | None = None,
+    checkpoint: EpochCheckpoint | None = None,
 ) -> TrainResult:
     """Train ``model`` in place on ``data`` for ``config.epochs`` epochs (fewer if
-    ``on_epoch`` says stop); evaluate on ``val`` after every epoch when given."""
+    ``on_epoch`` says stop); evaluate on ``val`` after every epoch when given. With
+    ``checkpoint``, resume from its saved state and save the state after every epoch."""
     device = data.x.device
     cuda = device.type == "cuda"
     if cuda and data.x.ndim == 4:
@@ -112,7 +119,15 @@ def train(
     schedule = _schedule(optimizer, config, steps_per_epoch * config.epochs)
     result = TrainResult()
     started = time.perf_counter()
-    for epoch in range(config.epochs):
+    saved = checkpoint.load() if checkpoint is not None else None
+    if saved is not None:
+        _restore(saved, model, optimizer, schedule, generator, result)
+        for entry in result.curve:  # the new attempt's record gets the whole curve
+            epoch = int(entry["epoch"])
+            if on_epoch is not None and on_epoch(epoch, _metrics(entry)):
+                result.stopped_early = epoch + 1 < config.epochs
+                return result
+    for epoch in range(result.epochs, config.epochs):
         model.train()
         order = torch.randperm(n, device=device, generator=generator)
         loss_sum = torch.zeros((), device=device)  # summed on the device: no sync per step
@@ -142,10 +157,72 @@ def train(
             raise FloatingPointError(
                 f"training diverged: loss is {result.train_loss} at epoch {epoch}"
             )
+        if checkpoint is not None:
+            checkpoint.save(
+                _state(model, optimizer, schedule, generator, result, time.perf_counter() - started)
+            )
         if on_epoch is not None and on_epoch(epoch, metrics):
             result.stopped_early = epoch + 1 < config.epochs
             break
     if cuda:
         torch.cuda.synchronize()
-    result.seconds = time.perf_counter() - started
+    result.seconds += time.perf_counter() - started
     return result
+
+
+def _metrics(entry: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in entry.items() if k != "epoch"}
+
+
+def _state(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
+    generator: torch.Generator,
+    result: TrainResult,
+    seconds: float,
+) -> dict[str, object]:
+    """Everything needed to continue after epoch ``result.epochs`` as if never stopped."""
+    state: dict[str, object] = {
+        "epochs": result.epochs,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "schedule": schedule.state_dict(),
+        "generator": generator.get_state(),
+        "cpu_rng": torch.get_rng_state(),
+        "curve": result.curve,
+        "best_val_acc": result.best_val_acc,
+        "seconds": result.seconds + seconds,
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state["cuda_rng"] = torch.cuda.get_rng_state()
+    return state
+
+
+def _restore(
+    state: dict[str, object],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    schedule: torch.optim.lr_scheduler.LRScheduler,
+    generator: torch.Generator,
+    result: TrainResult,
+) -> None:
+    model.load_state_dict(state["model"])  # type: ignore[arg-type]
+    optimizer.load_state_dict(state["optimizer"])  # type: ignore[arg-type]
+    schedule.load_state_dict(state["schedule"])  # type: ignore[arg-type]
+    generator.set_state(state["generator"])  # type: ignore[arg-type]
+    torch.set_rng_state(state["cpu_rng"])  # type: ignore[arg-type]
+    if "cuda_rng" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state(state["cuda_rng"])  # type: ignore[arg-type]
+    curve = state["curve"]
+    assert isinstance(curve, list)
+    result.curve = [dict(entry) for entry in curve]
+    result.epochs = int(state["epochs"])  # type: ignore[call-overload]
+    result.resumed_from_epoch = result.epochs
+    result.seconds = float(state["seconds"])  # type: ignore[arg-type]
+    best = state["best_val_acc"]
+    result.best_val_acc = None if best is None else float(best)  # type: ignore[arg-type]
+    last = result.curve[-1] if result.curve else {}
+    result.train_loss = float(last.get("train_loss", math.nan))
+    if "val_acc" in last:
+        result.val_acc, result.val_loss = float(last["val_acc"]), float(last["val_loss"])

@@ -27,6 +27,7 @@ import netsynth
 from netsynth.data.augmentation import augment
 from netsynth.data.registry import load_dataset
 from netsynth.data.splits import Splits, make_splits
+from netsynth.estimation.epoch_checkpoint import EpochCheckpoint, trial_checkpoint
 from netsynth.estimation.train_loop import TensorSplit, TrainResult, train
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn import build, count_flops, count_params, measure_latency
@@ -204,10 +205,12 @@ class TrainingEstimator:
         resolution: float = 1.0,
         on_epoch: Any = None,
         start_from: Callable[[torch.nn.Module], None] | None = None,
+        checkpoint: EpochCheckpoint | None = None,
     ) -> tuple[torch.nn.Module, TrainResult]:
         """Build ``genotype`` with weights seeded by ``seed`` (then ``start_from(model)``, e.g.
         inherited weights) and train it. ``resolution`` < 1 trains and validates on inputs
-        scaled down to that share of their length (sequences) or height and width (images)."""
+        scaled down to that share of their length (sequences) or height and width (images).
+        ``checkpoint``: continue from the epoch an earlier attempt saved, save every epoch."""
         self._set_threads()
         splits = self.splits()
         torch.manual_seed(seed)
@@ -239,6 +242,7 @@ class TrainingEstimator:
             augment=augmenter,
             seed=seed,
             on_epoch=on_epoch,
+            checkpoint=checkpoint,
         )
         return model, result
 
@@ -262,7 +266,7 @@ class TrainingEstimator:
             raise ValueError(f"unknown fidelity {sorted(unknown)}; known: {FIDELITY_KNOBS}")
         if "epochs" in fidelity:
             training = training.with_epochs(int(fidelity["epochs"]))
-        seed = candidate_seed(trial.task.seed, trial.number)
+        seed = candidate_seed(trial.task.seed, trial.first_attempt)  # a retry: same weights
         trial.set_attr("genotype", genotype.to_dict())
         trial.set_attr("genotype_hash", genotype.hash())
         trial.set_attr("architecture", genotype.describe())
@@ -291,16 +295,40 @@ class TrainingEstimator:
             assert parent is not None
             inherited.update(self._inherit(model, genotype, trial.task.experiment, parent, seed))
 
-        model, result = self.fit(
-            genotype,
-            training,
-            seed,
-            data_fraction=float(fidelity.get("data_fraction", 1.0)),
-            width_multiplier=width,
-            resolution=float(fidelity.get("resolution", 1.0)),
-            on_epoch=report,
-            start_from=start_from if parent is not None else None,
+        checkpoint = trial_checkpoint(
+            self.export_dir(trial.task.experiment),
+            trial,
+            {
+                "genotype": genotype.to_dict(),
+                "training": training.to_dict(),
+                "fidelity": fidelity,
+                "seed": seed,
+                "parent": parent,
+            },
         )
+        try:
+            model, result = self.fit(
+                genotype,
+                training,
+                seed,
+                data_fraction=float(fidelity.get("data_fraction", 1.0)),
+                width_multiplier=width,
+                resolution=float(fidelity.get("resolution", 1.0)),
+                on_epoch=report,
+                start_from=start_from if parent is not None else None,
+                checkpoint=checkpoint,
+            )
+        except Exception:  # the objective failed: a retry would not help, nothing to resume
+            checkpoint.discard()
+            raise
+        if result.resumed_from_epoch:
+            trial.set_attr("resumed_from_epoch", result.resumed_from_epoch)
+            log.info(
+                "trial %d: resumed candidate of trial %d from its epoch %d checkpoint",
+                trial.number,
+                trial.first_attempt,
+                result.resumed_from_epoch,
+            )
         if inherited:
             trial.set_attr("inherited", inherited)
         if self.inherit_epochs is not None and width == 1.0:
@@ -311,7 +339,7 @@ class TrainingEstimator:
             {**provenance(seed, self.device), "wall_seconds": time.perf_counter() - started},
         )
         assert result.val_acc is not None and result.val_loss is not None
-        return {
+        values = {
             "val_acc": result.val_acc,
             "val_loss": result.val_loss,
             "best_val_acc": result.best_val_acc or result.val_acc,
@@ -322,6 +350,8 @@ class TrainingEstimator:
             "epochs": float(result.epochs),
             "train_seconds": result.seconds,
         }
+        checkpoint.discard()  # finished: its record is in storage, nothing left to resume
+        return values
 
     # -- weight inheritance ------------------------------------------------------------------
 

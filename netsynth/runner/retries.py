@@ -35,6 +35,12 @@ def attempts_before(trial: TrialRecord) -> list[dict[str, Any]]:
     return list(history) if isinstance(history, list) else []
 
 
+def first_attempt(trial: TrialRecord) -> int | None:
+    """The number of the first attempt of a retried trial's candidate (None: not a retry)."""
+    history = attempts_before(trial)
+    return int(history[0]["trial"]) if history else None
+
+
 def pending_retries(history: Sequence[TrialRecord], max_retries: int) -> list[TrialRecord]:
     """Retryable trials that have attempts left and no retry yet, oldest first."""
     if max_retries <= 0:
