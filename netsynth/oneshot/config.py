@@ -23,7 +23,7 @@ class OneShotConfig:
     arch_weight_decay: float = 1e-3
     init_channels: int | None = None  # supernet skeleton; None: the space's
     cells_per_stage: int | None = None
-    max_parameter_free: int = 3  # early_stop: stop once the derived cell has more of these
+    max_skips: int = 1  # early_stop: stop once the derived cell has more skip connections
     controller_lr: float = 3.5e-3  # ENAS controller (Adam)
     controller_steps: int = 10  # ENAS: controller updates per epoch
     entropy_weight: float = 1e-3  # ENAS: entropy bonus of the REINFORCE loss

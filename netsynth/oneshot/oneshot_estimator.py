@@ -189,9 +189,7 @@ class _Search:
         )
         self.controller = ControllerState(config, len(ops)) if config.method == "enas" else None
         self.generator = torch.Generator().manual_seed(seed)
-        self.remedy = (
-            EarlyStop(config.max_parameter_free) if config.remedy == "early_stop" else None
-        )
+        self.remedy = EarlyStop(config.max_skips) if config.remedy == "early_stop" else None
         self.epoch = 0
         self.stopped = False
         self.alphas: list[dict[str, Any]] = []

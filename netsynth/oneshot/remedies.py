@@ -1,13 +1,12 @@
 """A remedy for DARTS's collapse to parameter-free ops: early stopping (DARTS+, Liang et al.
-2019). Plain DARTS keeps shifting probability onto skip connections and pooling as the
-supernet's weights fit (the NAS-Bench-201 paper measured the derived cells at 54.30% on
-CIFAR-10); DARTS+ stops the search once the derived cell holds more parameter-free ops than
-a threshold, and keeps the cell derived just before that.
+2019). Plain DARTS keeps shifting probability onto skip connections as the supernet's weights
+fit (the NAS-Bench-201 paper measured the derived cells at 54.30% on CIFAR-10); DARTS+ stops
+the search once the derived cell holds two or more skip connections, and here keeps the cell
+derived just before that.
 """
 
 from __future__ import annotations
 
-from netsynth.oneshot.derive import PARAMETER_FREE
 from netsynth.space.nb201_genotype import NB201Genotype
 
 
@@ -15,20 +14,19 @@ class EarlyStop:
     """``check(genotype)`` -> True once the search should stop; ``genotype`` is then the
     last cell derived before the collapse (the first cell when it collapsed from the start).
 
-    >>> stop = EarlyStop(max_parameter_free=2)
+    >>> stop = EarlyStop(max_skips=1)
     >>> stop.check(NB201Genotype(("conv_3x3",) * 6))
     False
     >>> stop.check(NB201Genotype(("skip_connect",) * 6)), stop.genotype.ops[0]
     (True, 'conv_3x3')
     """
 
-    def __init__(self, max_parameter_free: int) -> None:
-        self.max_parameter_free = max_parameter_free
+    def __init__(self, max_skips: int) -> None:
+        self.max_skips = max_skips
         self.genotype: NB201Genotype | None = None
 
     def check(self, genotype: NB201Genotype) -> bool:
-        free = sum(op in PARAMETER_FREE for op in genotype.ops)
-        if free > self.max_parameter_free:
+        if genotype.ops.count("skip_connect") > self.max_skips:
             if self.genotype is None:
                 self.genotype = genotype
             return True
