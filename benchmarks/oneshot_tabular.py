@@ -92,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
     args = parser.parse_args()
     torch.set_num_threads(1)
     table = TabularTable.load()
@@ -104,7 +105,8 @@ def main() -> None:
         "| random search at equal wall time |"
     )
     print("| --- | --- | --- | --- | --- |")
-    for name, options in METHODS.items():
+    for name in args.methods:
+        options = METHODS[name]
         runs = [search(table, options, seed, args.epochs) for seed in range(args.seeds)]
         accs = [r["test_acc"] for r in runs]
         seconds = statistics.mean(r["seconds"] for r in runs)
