@@ -32,13 +32,23 @@ class MixedOp(nn.Module):
     """sum_o w_o * o(x) over the candidate ops of edge ``edge``; ``none`` contributes zero
     (its weight still takes a share of the softmax, as in DARTS)."""
 
-    def __init__(self, gate: Gate, edge: int, ops: Sequence[str], channels: int, dims: int) -> None:
+    def __init__(
+        self,
+        gate: Gate,
+        edge: int,
+        ops: Sequence[str],
+        channels: int,
+        dims: int,
+        stride: int = 1,
+        affine: bool = True,
+    ) -> None:
         super().__init__()
         self.gate = gate
         self.edge = edge
         self.names = tuple(ops)
         self.ops = nn.ModuleList(
-            nn.Identity() if op == "none" else make_op(op, channels, 1, dims) for op in ops
+            nn.Identity() if op == "none" else make_op(op, channels, stride, dims, affine)
+            for op in ops
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
