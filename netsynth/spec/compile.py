@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsynth.estimation.command import CommandEstimator
 from netsynth.estimation.estimator import Estimator
@@ -25,6 +25,9 @@ from netsynth.storage.url import DEFAULT_STORAGE_URL
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.registry import make_strategy
+
+if TYPE_CHECKING:
+    from netsynth.estimation.training import DataConfig
 
 
 @dataclass(frozen=True)
@@ -106,22 +109,28 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
 
         return TabularEstimator(spec.table_path(base_dir))
     if spec.space is not None:
-        from netsynth.estimation.training import DataConfig, FinalConfig, TrainingEstimator
+        from netsynth.estimation.training import FinalConfig, TrainingEstimator
         from netsynth.space.architecture_space import make_architecture_space
 
         assert spec.data is not None
         final = spec.final
         architecture = spec.architecture(base_dir)
         assert architecture is not None
+        if spec.oneshot is not None:
+            from netsynth.oneshot import OneShotConfig, OneShotEstimator
+
+            options = spec.oneshot.model_dump()
+            return OneShotEstimator(
+                make_architecture_space(architecture),
+                _data_config(spec, base_dir),
+                OneShotConfig.from_dict({**options.pop("options"), **options}),
+                FinalConfig(final.top_k, final.epochs, final.export_dir),
+                device=spec.execution.device,
+                threads=spec.execution.threads,
+            )
         return TrainingEstimator(
             make_architecture_space(architecture),
-            DataConfig(
-                dataset=_dataset_source(spec.data.dataset, base_dir),
-                options=dict(spec.data.options),
-                val_fraction=spec.data.val_fraction,
-                test_fraction=spec.data.test_fraction,
-                seed=spec.data.seed,
-            ),
+            _data_config(spec, base_dir),
             FinalConfig(final.top_k, final.epochs, final.export_dir),
             device=spec.execution.device,
             threads=spec.execution.threads,
@@ -132,6 +141,19 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
         return FunctionEstimator.from_ref(spec.trial.function, base_dir)
     assert spec.trial.command is not None
     return CommandEstimator(spec.trial.command, cwd=str(base_dir.resolve()))
+
+
+def _data_config(spec: ExperimentSpec, base_dir: Path) -> DataConfig:
+    from netsynth.estimation.training import DataConfig
+
+    assert spec.data is not None
+    return DataConfig(
+        dataset=_dataset_source(spec.data.dataset, base_dir),
+        options=dict(spec.data.options),
+        val_fraction=spec.data.val_fraction,
+        test_fraction=spec.data.test_fraction,
+        seed=spec.data.seed,
+    )
 
 
 def _search_space(spec: ExperimentSpec, base_dir: Path) -> Any:

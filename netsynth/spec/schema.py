@@ -297,6 +297,19 @@ class TabularSpec(Strict):
     table: str | None = None
 
 
+class OneShotSpec(Strict):
+    """A one-shot search (DARTS or ENAS) of the nb201 space, inside one trial: the trial
+    trains a weight-sharing supernet and ends with a derived genotype (see netsynth.oneshot;
+    the other fields are ``OneShotConfig``'s)."""
+
+    method: Literal["darts", "enas"] = "darts"
+    order: Literal[1, 2] = 1
+    remedy: Literal["none", "early_stop"] = "none"
+    epochs: int = Field(default=10, ge=1)
+    batch_size: int = Field(default=64, ge=1)
+    options: dict[str, Any] = Field(default_factory=dict)  # any other OneShotConfig field
+
+
 class TuningSpec(Strict):
     """Stage 2 of ``mode: sequential``: tune the training hyperparameters of stage 1's
     ``top_k`` best architectures, with its own strategy, scheduler, budget and stopping rules.
@@ -322,6 +335,7 @@ class ExperimentSpec(Strict):
     tabular: TabularSpec | None = None
     final: FinalSpec = FinalSpec()
     inheritance: InheritanceSpec | None = None
+    oneshot: OneShotSpec | None = None
     # joint: architecture and training hyperparameters in one space; sequential: stage 1
     # searches architectures with default training, stage 2 (``tuning``) the training of the
     # top-k of stage 1.
@@ -371,6 +385,10 @@ class ExperimentSpec(Strict):
                 )
         elif self.tuning is not None:
             raise FieldError("tuning", "tuning is stage 2 of mode: sequential; set that mode")
+        if self.oneshot is not None and (self.space is None or self.space.type != "nb201"):
+            raise FieldError(
+                "oneshot", "a one-shot search needs space: {type: nb201, ...} and data"
+            )
         if self.inheritance is not None and self.space is None:
             raise FieldError(
                 "inheritance", "weight inheritance needs an architecture search (space + data)"

@@ -1,0 +1,124 @@
+"""One-shot NAS on the tabular benchmark: DARTS (plain and early-stopped) and ENAS.
+
+Each search trains a supernet of the table's NB201 cell (its ops and skeleton) on MNIST-1D,
+derives a cell, and looks the cell up in the table (test accuracy after the table's recipe).
+Random search at equal wall time: a search of W seconds buys floor(W / t) random cells, t the
+table's time to train one cell (``epoch_seconds * epochs``, as benchmarks/strategies.py counts
+it); random search returns the one with the best validation accuracy, and its mean test
+accuracy is over 2000 such draws.
+
+    NETSYNTH_THREADS=1 python benchmarks/oneshot_tabular.py --seeds 5 --epochs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+from netsynth.estimation.training import DataConfig, FinalConfig
+from netsynth.estimation.training_config import TrainingConfig
+from netsynth.oneshot import OneShotConfig, OneShotEstimator
+from netsynth.oneshot.derive import parameter_free_share
+from netsynth.tabular.estimator import tabular_space
+from netsynth.tabular.table import TabularTable
+from netsynth.trial import Trial
+from netsynth.trial_task import TrialTask
+
+METHODS = {
+    "darts (plain)": {"method": "darts"},
+    "darts + early_stop": {"method": "darts", "remedy": "early_stop"},
+    "enas": {"method": "enas"},
+}
+
+
+class _Quiet:
+    def report(self, *args: object) -> bool:
+        return False
+
+
+def search(
+    table: TabularTable, options: dict[str, object], seed: int, epochs: int
+) -> dict[str, float]:
+    space = tabular_space(table)
+    config = OneShotConfig.from_dict({"epochs": epochs, **options})
+    with tempfile.TemporaryDirectory() as folder:
+        estimator = OneShotEstimator(
+            space, DataConfig("mnist1d"), config, FinalConfig(export_dir=folder), device="cpu"
+        )
+        estimator.splits()  # data loading is not search time
+        params = space.params_of(space.sample(np.random.default_rng(0)), TrainingConfig())
+        trial = Trial(
+            TrialTask(trial_id=seed, number=seed, seed=seed, metric="val_acc", params=params),
+            _Quiet(),
+        )  # type: ignore[arg-type]
+        started = time.perf_counter()
+        estimator.estimate(trial)
+        seconds = time.perf_counter() - started
+    ops = trial.attrs["genotype"]["ops"]
+    return {
+        "test_acc": table.row(ops).test_acc,
+        "seconds": seconds,
+        "free": parameter_free_share(ops),
+    }
+
+
+def random_search_mean(
+    table: TabularTable, seconds: float, draws: int = 2000
+) -> tuple[float, float]:
+    """Random search's mean test accuracy when it may train cells (each at its own table cost,
+    ``epoch_seconds * epochs``) for ``seconds``; and the mean number of cells it trains."""
+    rng = np.random.default_rng(0)
+    results, counts = [], []
+    for _ in range(draws):
+        spent, best = 0.0, None
+        while best is None or spent < seconds:
+            row = table.row(tuple(rng.choice(table.ops, 6)))
+            spent += row.epoch_seconds * table.epochs
+            if spent > seconds and best is not None:
+                break
+            if best is None or row.val_acc[-1] > best.val_acc[-1]:
+                best = row
+            counts.append(1)
+        results.append(best.test_acc)
+    return float(np.mean(results)), len(counts) / draws
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    table = TabularTable.load()
+    print(
+        f"table best test acc {100 * table.best_test_acc():.2f}%; one cell trains in "
+        f"{float(table.epoch_seconds.mean()) * table.epochs:.1f} s on average"
+    )
+    print(
+        "| method | test acc (mean ± sd) | search s | param-free share "
+        "| random search at equal wall time |"
+    )
+    print("| --- | --- | --- | --- | --- |")
+    for name in args.methods:
+        options = METHODS[name]
+        runs = [search(table, options, seed, args.epochs) for seed in range(args.seeds)]
+        accs = [r["test_acc"] for r in runs]
+        seconds = statistics.mean(r["seconds"] for r in runs)
+        random_mean, k = random_search_mean(table, seconds)
+        print(
+            f"| {name} | {100 * statistics.mean(accs):.2f} ± {100 * statistics.stdev(accs):.2f}% "
+            f"({', '.join(f'{100 * a:.1f}' for a in accs)}) | {seconds:.1f} | "
+            f"{statistics.mean(r['free'] for r in runs):.2f} | "
+            f"{100 * random_mean:.2f}% ({k:.1f} cells) |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
