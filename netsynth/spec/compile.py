@@ -113,7 +113,7 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
         final = spec.final
         architecture = spec.architecture(base_dir)
         assert architecture is not None
-        return TrainingEstimator(
+        estimator = TrainingEstimator(
             make_architecture_space(architecture),
             DataConfig(
                 dataset=_dataset_source(spec.data.dataset, base_dir),
@@ -127,6 +127,12 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
             threads=spec.execution.threads,
             inherit_epochs=spec.inheritance.epochs if spec.inheritance is not None else None,
         )
+        if spec.estimator == "tapas":
+            from netsynth.tapas.tapas_estimator import TapasEstimator
+
+            t = spec.tapas
+            return TapasEstimator(estimator, lde=t.lde, tau=t.tau, min_records=t.min_records)
+        return estimator
     assert spec.trial is not None
     if spec.trial.function is not None:
         return FunctionEstimator.from_ref(spec.trial.function, base_dir)
