@@ -10,6 +10,8 @@ from typing import Any
 
 from netsynth.tapas.lde import DEFAULT_TAU
 
+MIN_RECORDS = 100  # as netsynth.tapas.tapas_estimator (not imported: it pulls in torch)
+
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
@@ -39,6 +41,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="the probe's seed")
     p.add_argument("--lde", help="LDE storage URL (default: only the seed LDE shipped)")
     p.add_argument("--tau", type=float, default=DEFAULT_TAU, help="DCN window of the LDE query")
+    p.add_argument(
+        "--min-records",
+        type=int,
+        default=MIN_RECORDS,
+        help="fewest records to train the TAP on (nearest datasets added to reach it)",
+    )
 
 
 def _load(dataset: str, options: str, seed: int) -> Any:
@@ -126,7 +134,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     repaired: list[ChainGenotype] = [ChainSpace().repair(c, shape) for c in chains]
     lde = LifelongDatabase(args.lde or "memory")
     try:
-        tap, selection = fit_tap(lde, dcn, tau=args.tau)
+        tap, selection = fit_tap(lde, dcn, tau=args.tau, min_records=args.min_records)
     finally:
         lde.close()
     predicted = tap.predict(repaired, dcn=dcn, input_shape=shape, num_classes=dataset.num_classes)

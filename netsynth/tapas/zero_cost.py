@@ -37,7 +37,7 @@ def _loss_grads(
 
 
 def snip(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    return float(sum((p * g).abs().sum() for p, g in _loss_grads(model, x, y)))
+    return float(sum(float((p * g).abs().sum().detach()) for p, g in _loss_grads(model, x, y)))
 
 
 def grad_norm(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
