@@ -127,8 +127,7 @@ def test_unknown_top_level_key(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "unknown key 'max_trails'" in message
     assert (
         "allowed: algorithm, budget, data, estimator, execution, final, inheritance, mode, name, "
-        "objective"
-        in message
+        "objective" in message
     )
 
 
