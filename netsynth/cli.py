@@ -380,6 +380,10 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check a spec without running it")
     validate.add_argument("spec")
     validate.set_defaults(handler=cmd_validate)
+
+    from netsynth.tapas.cli_commands import add_tapas_commands
+
+    add_tapas_commands(commands)  # characterize, predict (TAPAS)
     return parser
 
 

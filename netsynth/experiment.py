@@ -82,6 +82,14 @@ def estimator_from_config(data: Mapping[str, Any] | None) -> Estimator | None:
         from netsynth.estimation.training import TrainingEstimator  # torch only when needed
 
         return TrainingEstimator.from_dict(dict(data))
+    if data.get("type") == "oneshot":
+        from netsynth.oneshot import OneShotEstimator
+
+        return OneShotEstimator.from_dict(dict(data))
+    if data.get("type") == "tapas":
+        from netsynth.tapas.tapas_estimator import TapasEstimator
+
+        return TapasEstimator.from_dict(dict(data))
     if data.get("type") == "tabular":
         from netsynth.tabular.estimator import TabularEstimator
 

@@ -65,6 +65,7 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
             "class_names": list(splits.class_names) if splits.class_names else None,
         },
     )
+    _store(experiment, dcn=_characterization(estimator))
     params = (
         experiment.space.sample(np.random.default_rng(experiment.seed)) if experiment.space else {}
     )
@@ -78,6 +79,16 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
     value = loss.item()
     if not math.isfinite(value):
         raise ValueError(f"preflight: the loss of one batch is {value}; check the data")
+
+
+def _characterization(estimator: TrainingEstimator) -> dict[str, Any]:
+    """TAPAS's dataset characterization (DCN), stored with every experiment in PREPARING."""
+    from netsynth.data.registry import load_dataset
+    from netsynth.tapas.dataset_characterization import characterize
+
+    data = estimator.data
+    dataset = load_dataset(data.dataset, seed=data.seed, options=data.options)
+    return characterize(dataset, seed=data.seed).to_dict()
 
 
 def _ranked(experiment: Experiment) -> list[TrialRecord]:
@@ -104,6 +115,9 @@ def _top_candidates(experiment: Experiment, k: int) -> list[TrialRecord]:
 
 
 def retrain_best(estimator: TrainingEstimator, experiment: Experiment) -> None:
+    from netsynth.tapas.experiment_records import record_experiment
+
+    record_experiment(experiment)  # the search's trained trials join the LDE
     top = _top_candidates(experiment, estimator.final.top_k)
     if not top:
         raise RuntimeError("no trial completed, so there is nothing to retrain")

@@ -128,7 +128,7 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
                 device=spec.execution.device,
                 threads=spec.execution.threads,
             )
-        return TrainingEstimator(
+        estimator = TrainingEstimator(
             make_architecture_space(architecture),
             _data_config(spec, base_dir),
             FinalConfig(final.top_k, final.epochs, final.export_dir),
@@ -136,6 +136,12 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
             threads=spec.execution.threads,
             inherit_epochs=spec.inheritance.epochs if spec.inheritance is not None else None,
         )
+        if spec.estimator == "tapas":
+            from netsynth.tapas.tapas_estimator import TapasEstimator
+
+            t = spec.tapas
+            return TapasEstimator(estimator, lde=t.lde, tau=t.tau, min_records=t.min_records)
+        return estimator
     assert spec.trial is not None
     if spec.trial.function is not None:
         return FunctionEstimator.from_ref(spec.trial.function, base_dir)

@@ -310,6 +310,16 @@ class OneShotSpec(Strict):
     options: dict[str, Any] = Field(default_factory=dict)  # any other OneShotConfig field
 
 
+class TapasSpec(Strict):
+    """``estimator: tapas`` settings: the LDE to learn from (a storage URL; null: the
+    experiment's own storage, plus the seed records shipped with netsynth), the DCN window
+    ``tau`` and the fewest records to train on (nearest datasets are added to reach it)."""
+
+    lde: str | None = None
+    tau: float = Field(default=0.05, gt=0, le=1)
+    min_records: int = Field(default=100, ge=1)
+
+
 class TuningSpec(Strict):
     """Stage 2 of ``mode: sequential``: tune the training hyperparameters of stage 1's
     ``top_k`` best architectures, with its own strategy, scheduler, budget and stopping rules.
@@ -336,6 +346,9 @@ class ExperimentSpec(Strict):
     final: FinalSpec = FinalSpec()
     inheritance: InheritanceSpec | None = None
     oneshot: OneShotSpec | None = None
+    # train: every candidate is trained; tapas: predicted without training (netsynth.tapas)
+    estimator: Literal["train", "tapas"] = "train"
+    tapas: TapasSpec = TapasSpec()
     # joint: architecture and training hyperparameters in one space; sequential: stage 1
     # searches architectures with default training, stage 2 (``tuning``) the training of the
     # top-k of stage 1.
@@ -392,6 +405,12 @@ class ExperimentSpec(Strict):
         if self.inheritance is not None and self.space is None:
             raise FieldError(
                 "inheritance", "weight inheritance needs an architecture search (space + data)"
+            )
+        if self.estimator == "tapas" and (self.space is None or self.space.type != "chain"):
+            raise FieldError(
+                "estimator",
+                "tapas predicts chain networks only: use space: {type: chain} with data "
+                "(cells and DAGs have no layer order for its encoding), or estimator: train",
             )
         if self.tabular is None and self.space is None:
             if self.trial is None:

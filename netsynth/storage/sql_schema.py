@@ -82,6 +82,18 @@ reports = Table(
     Column("created_at", Float(precision=53), nullable=False),
 )
 
+# The lifelong database of experiments (schema v3): one row per trained network, any experiment,
+# any dataset (netsynth.tapas.lde).
+lde_records = Table(
+    "lde_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("dataset", String(255), nullable=False),
+    Column("dcn", Float(precision=53), nullable=False, index=True),
+    Column("record", Text, nullable=False),
+    Column("created_at", Float(precision=53), nullable=False),
+)
+
 
 def upgrade(conn: Connection, version: int) -> None:
     """Bring a database written at schema ``version`` up to the current one, inside the
@@ -96,3 +108,10 @@ def upgrade(conn: Connection, version: int) -> None:
         if claimed.rowcount == 1:
             # DOUBLE PRECISION is Float(precision=53) on PostgreSQL; SQLite takes it as REAL.
             conn.execute(text("ALTER TABLE trials ADD COLUMN heartbeat_at DOUBLE PRECISION"))
+    if version < 3:
+        # v3 only adds lde_records, which create_all has just made; claim the version row.
+        conn.execute(
+            update(meta)
+            .where(meta.c.key == "schema_version", meta.c.value.in_(["1", "2"]))
+            .values(value="3")
+        )

@@ -15,7 +15,7 @@ from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.space.distributions import ParamValue
 from netsynth.trial_record import TrialRecord, TrialState
 
-SCHEMA_VERSION = 2  # v2: trials.heartbeat_at (v1 files are upgraded when opened for writing)
+SCHEMA_VERSION = 3  # v2: trials.heartbeat_at; v3: lde_records (older files upgrade on writing)
 
 
 class StorageError(Exception):

@@ -126,8 +126,8 @@ def test_unknown_top_level_key(tmp_path: Path, capsys: pytest.CaptureFixture[str
     message = problem(problems, "")
     assert "unknown key 'max_trails'" in message
     assert (
-        "allowed: algorithm, budget, data, execution, final, inheritance, mode, name, objective"
-        in message
+        "allowed: algorithm, budget, data, estimator, execution, final, inheritance, mode, name, "
+        "objective" in message
     )
 
 

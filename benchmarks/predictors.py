@@ -1,0 +1,213 @@
+"""TAPAS and the zero-cost proxies, measured side by side in one run (not a timed test).
+
+    NETSYNTH_THREADS=1 python benchmarks/predictors.py [--quick]
+
+1. Leave-one-dataset-out on the seed LDE: Kendall tau / Spearman rho between predicted and
+   real accuracy of every held-out dataset's networks, for the TAP trained on the other
+   datasets (all of them; DCN-filtered with tau = 0.05, widened to the nearest datasets when
+   fewer than 100 records lie within it), the zero-cost proxies and the parameter count.
+2. Spearman rho of each zero-cost proxy over every architecture of the tabular benchmark.
+3. TAP prediction throughput (networks per second, encoding included, CPU).
+4. A train-less search on MNIST-1D: the TAP's top-1 of 10,000 sampled candidates, trained,
+   against random search given the same wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+from scipy.stats import kendalltau, spearmanr
+
+from netsynth.data.splits import make_splits
+from netsynth.nn.build import build
+from netsynth.space.chain_genotype import ChainGenotype
+from netsynth.space.nb201_genotype import NB201Genotype
+from netsynth.tabular.table import TabularTable
+from netsynth.tapas.lde_record import LDERecord
+from netsynth.tapas.predictor import TAP
+from netsynth.tapas.seed_lde import (
+    SEED_DATASETS,
+    load_seed,
+    sample_candidates,
+    train_record,
+)
+from netsynth.tapas.tapas_estimator import select_records
+from netsynth.tapas.zero_cost import PROXIES, score_all
+
+PROXY_NAMES = list(PROXIES)
+
+
+def _corr(pred: np.ndarray, real: np.ndarray) -> tuple[float, float]:
+    return float(kendalltau(pred, real).statistic), float(spearmanr(pred, real).statistic)
+
+
+def _batch(splits: object, n: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    x, y = splits.train.x[:n], splits.train.y[:n]  # type: ignore[attr-defined]
+    return torch.as_tensor(x), torch.as_tensor(y)
+
+
+def _proxy_scores(records: list[LDERecord], splits: object) -> dict[str, np.ndarray]:
+    x, y = _batch(splits)
+    out: dict[str, list[float]] = {name: [] for name in PROXY_NAMES}
+    for r in records:
+        torch.manual_seed(0)
+        net = build(ChainGenotype.from_dict(r.genotype), r.input_shape, r.num_classes)
+        for name, value in score_all(net, x, y).items():
+            out[name].append(value)
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+def leave_one_dataset_out(records: list[LDERecord], quick: bool) -> None:
+    print("\n## Leave-one-dataset-out on the seed LDE (Kendall tau / Spearman rho)\n")
+    names = sorted({r.dataset for r in records})
+    header = ["held out", "DCN", "n", "TAP all", "TAP DCN-filtered", *PROXY_NAMES]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for name in names:
+        held = [r for r in records if r.dataset == name]
+        rest = [r for r in records if r.dataset != name]
+        real = np.array([r.accuracy for r in held])
+        dcn = held[0].dcn
+        cells = [name, f"{dcn:.3f}", str(len(held))]
+        for selection in (rest, select_records(records, dcn, exclude=name).records):
+            tap = TAP(seed=0).fit(selection)
+            pred = np.concatenate(
+                [
+                    tap.predict(
+                        [r.genotype],
+                        dcn=dcn,
+                        input_shape=r.input_shape,
+                        num_classes=r.num_classes,
+                        training=r.training,
+                    )
+                    for r in held
+                ]
+            )
+            t, rho = _corr(pred, real)
+            cells.append(f"{t:.2f} / {rho:.2f} ({len(selection)})")
+        splits = make_splits(SEED_DATASETS[name](), val_fraction=0.25, test_fraction=0.1, seed=0)
+        for scores in _proxy_scores(held, splits).values():
+            t, rho = _corr(scores, real)
+            cells.append(f"{t:.2f} / {rho:.2f}")
+        print("| " + " | ".join(cells) + " |", flush=True)
+        if quick:
+            break
+
+
+def tabular_spearman(quick: bool) -> None:
+    table = TabularTable.load()
+    recipe = table.header["recipe"]
+    from netsynth.data.registry import load_dataset
+
+    splits = make_splits(load_dataset("mnist1d"), seed=0)
+    x, y = _batch(splits)
+    cells = table.cells[:100] if quick else table.cells
+    scores: dict[str, list[float]] = {name: [] for name in PROXY_NAMES}
+    started = time.perf_counter()
+    for cell in cells:
+        genotype = NB201Genotype(
+            tuple(cell.split(",")), recipe["init_channels"], recipe["cells_per_stage"]
+        )
+        torch.manual_seed(0)
+        net = build(genotype, splits.input_shape, splits.num_classes)
+        for name, value in score_all(net, x, y).items():
+            scores[name].append(value)
+    seconds = time.perf_counter() - started
+    test = table.test_acc[: len(cells)]
+    print(
+        f"\n## Zero-cost proxies over the tabular benchmark ({len(cells)} NB201 cells on "
+        f"MNIST-1D, test accuracy; {seconds:.0f} s for all proxies)\n"
+    )
+    print("| proxy | Spearman rho | Kendall tau |\n|---|---|---|")
+    for name, values in scores.items():
+        t, rho = _corr(np.asarray(values), test)
+        print(f"| {name} | {rho:.3f} | {t:.3f} |")
+
+
+def throughput(records: list[LDERecord]) -> TAP:
+    tap = TAP(seed=0)
+    started = time.perf_counter()
+    tap.fit(records)
+    fit_s = time.perf_counter() - started
+    genotypes = [g for g, _ in sample_candidates(10_000, seed=7)]
+    tap.predict(genotypes[:100], dcn=0.5, input_shape=(1, 40), num_classes=10)  # warm up
+    started = time.perf_counter()
+    tap.predict(genotypes, dcn=0.5, input_shape=(1, 40), num_classes=10)
+    seconds = time.perf_counter() - started
+    print("\n## TAP throughput (CPU, one thread, encoding included)\n")
+    print(
+        f"fit on {len(records)} records: {fit_s:.1f} s; predicted 10,000 networks in "
+        f"{seconds:.2f} s = {10_000 / seconds:,.0f} networks/s"
+    )
+    return tap
+
+
+def trainless_search(records: list[LDERecord], quick: bool) -> None:
+    """MNIST-1D is held out: the TAP learns from the other datasets' records only."""
+    target = "mnist1d"
+    dataset = SEED_DATASETS[target]()
+    splits = make_splits(dataset, val_fraction=0.25, test_fraction=0.1, seed=0)
+    dcn = next(r.dcn for r in records if r.dataset == target)
+    started = time.perf_counter()
+    selection = select_records(records, dcn, exclude=target).records
+    tap = TAP(seed=0).fit(selection)
+    candidates = sample_candidates(1000 if quick else 10_000, seed=11)
+    pred = tap.predict(
+        [g for g, _ in candidates],
+        dcn=dcn,
+        input_shape=splits.input_shape,
+        num_classes=splits.num_classes,
+        training=[c.to_dict() for _, c in candidates],
+    )
+    best = int(np.argmax(pred))
+    genotype, config = candidates[best]
+    chosen = train_record(target, splits, dcn, genotype, config, seed=0)
+    tapas_s = time.perf_counter() - started
+    # random search, same wall time
+    started = time.perf_counter()
+    tried: list[LDERecord] = []
+    for i, (g, c) in enumerate(sample_candidates(10_000, seed=12)):
+        if time.perf_counter() - started >= tapas_s and tried:
+            break
+        tried.append(train_record(target, splits, dcn, g, c, seed=i))
+    random_s = time.perf_counter() - started
+    top = max(tried, key=lambda r: r.accuracy)
+    print("\n## Train-less search on MNIST-1D (held out of the TAP's records)\n")
+    print("| search | networks trained | wall s | val accuracy of its pick |\n|---|---|---|---|")
+    print(
+        f"| TAPAS top-1 of {len(candidates):,} predicted, then trained | 1 | {tapas_s:.1f} | "
+        f"{chosen.accuracy:.3f} (predicted {pred[best]:.3f}) |"
+    )
+    print(
+        f"| random search, equal wall time | {len(tried)} | {random_s:.1f} | {top.accuracy:.3f} |"
+    )
+    print(
+        f"\nTAPAS pick: {ChainGenotype.from_dict(chosen.genotype).describe()}; random's: "
+        f"{ChainGenotype.from_dict(top.genotype).describe()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: one dataset, less")
+    args = parser.parse_args()
+    torch.set_num_threads(int(os.environ.get("NETSYNTH_THREADS", "1")))
+    records = load_seed()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores visible, torch "
+        f"{torch.__version__}, {torch.get_num_threads()} thread(s); seed LDE: "
+        f"{len(records)} records on {len({r.dataset for r in records})} datasets"
+    )
+    leave_one_dataset_out(records, args.quick)
+    tabular_spearman(args.quick)
+    throughput(records)
+    trainless_search(records, args.quick)
+
+
+if __name__ == "__main__":
+    main()

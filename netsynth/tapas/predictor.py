@@ -1,0 +1,152 @@
+"""The train-less accuracy predictor (TAP): two stacked LSTMs read a network two layers at a
+time and predict the accuracy it reaches so far; the prediction after the last pair is the
+network's.
+
+Step t's input is [encoding of token 2t | of token 2t+1 (zeros past the end) | global context
+(the dataset's DCN, 1/classes, epochs, learning rate) | the accuracy field: the prediction of
+step t-1, 1/N_classes at the first step]. Each prediction lies in [1/N_classes, 1].
+
+>>> import numpy as np
+>>> from netsynth.space.chain_genotype import ChainGenotype, Layer
+>>> tap = TAP(seed=0)
+>>> net = ChainGenotype((Layer("conv", 16, 3),))
+>>> acc = tap.predict([net], dcn=0.3, input_shape=(1, 40), num_classes=10)
+>>> bool(0.1 <= acc[0] <= 1.0)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import nn
+
+from netsynth.space.genotype import Genotype
+from netsynth.tapas.encoding import TOKEN_WIDTH, encode_layers
+from netsynth.tapas.lde_record import LDERecord
+
+CONTEXT_WIDTH = 4  # DCN, 1/classes, epochs, learning rate
+STEP_WIDTH = 2 * TOKEN_WIDTH + CONTEXT_WIDTH + 1  # two tokens, context, accuracy field
+
+
+@dataclass(frozen=True)
+class TAPConfig:
+    hidden: int = 64  # units of each of the two LSTMs
+    epochs: int = 200  # full-batch Adam steps over the selected records
+    lr: float = 1e-2
+    weight_decay: float = 1e-4
+
+
+def context_of(dcn: float, num_classes: int, training: dict[str, Any] | None) -> list[float]:
+    training = training or {}
+    epochs = float(training.get("epochs", 4))
+    lr = float(training.get("lr", 3e-3))
+    return [dcn, 1.0 / num_classes, math.log2(epochs + 1) / 5.0, (math.log10(lr) + 4.0) / 4.0]
+
+
+def encode_batch(
+    genotypes: Sequence[Genotype | dict[str, Any]],
+    contexts: Sequence[Sequence[float]],
+    input_shapes: Sequence[Sequence[int]],
+    num_classes: Sequence[int],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(N, T, 2 * TOKEN_WIDTH + CONTEXT_WIDTH) step inputs (no accuracy field), the number of
+    steps of each network (N,), and the chance accuracy 1/N_classes of each (N,)."""
+    encoded = [
+        encode_layers(g, s, k) for g, s, k in zip(genotypes, input_shapes, num_classes, strict=True)
+    ]
+    steps = [(len(e) + 1) // 2 for e in encoded]
+    out = np.zeros((len(encoded), max(steps), STEP_WIDTH - 1), dtype=np.float32)
+    for i, rows in enumerate(encoded):
+        pairs = np.zeros((steps[i] * 2, TOKEN_WIDTH), dtype=np.float32)
+        pairs[: len(rows)] = rows
+        out[i, : steps[i], : 2 * TOKEN_WIDTH] = pairs.reshape(steps[i], 2 * TOKEN_WIDTH)
+        out[i, : steps[i], 2 * TOKEN_WIDTH :] = contexts[i]
+    chance = torch.tensor([1.0 / k for k in num_classes], dtype=torch.float32)
+    return torch.from_numpy(out), torch.tensor(steps), chance
+
+
+class TAPNet(nn.Module):
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.lstm1 = nn.LSTMCell(STEP_WIDTH, hidden)
+        self.lstm2 = nn.LSTMCell(hidden, hidden)
+        self.head = nn.Linear(hidden, 1)
+
+    def forward(self, x: torch.Tensor, steps: torch.Tensor, chance: torch.Tensor) -> torch.Tensor:
+        """x (N, T, STEP_WIDTH - 1) -> the accuracy after each network's last step (N,)."""
+        n = x.shape[0]
+        h1 = c1 = x.new_zeros(n, self.lstm1.hidden_size)
+        h2 = c2 = x.new_zeros(n, self.lstm2.hidden_size)
+        accuracy = chance
+        final = chance
+        for t in range(x.shape[1]):
+            h1, c1 = self.lstm1(torch.cat([x[:, t], accuracy[:, None]], 1), (h1, c1))
+            h2, c2 = self.lstm2(h1, (h2, c2))
+            accuracy = chance + (1 - chance) * torch.sigmoid(self.head(h2)[:, 0])
+            final = torch.where(steps == t + 1, accuracy, final)
+        return final
+
+
+class TAP:
+    """Fit on LDE records, then predict accuracies of unseen networks without training them."""
+
+    def __init__(self, config: TAPConfig | None = None, *, seed: int = 0) -> None:
+        self.config = config or TAPConfig()
+        self.seed = seed
+        torch.manual_seed(seed)
+        self.net = TAPNet(self.config.hidden)
+        self.fitted_on = 0
+
+    def fit(self, records: Sequence[LDERecord]) -> TAP:
+        if not records:
+            raise ValueError("the TAP needs at least one LDE record to learn from")
+        x, steps, chance = encode_batch(
+            [r.genotype for r in records],
+            [context_of(r.dcn, r.num_classes, r.training) for r in records],
+            [r.input_shape for r in records],
+            [r.num_classes for r in records],
+        )
+        target = torch.tensor([r.accuracy for r in records], dtype=torch.float32)
+        torch.manual_seed(self.seed)
+        self.net = TAPNet(self.config.hidden)
+        optimizer = torch.optim.Adam(
+            self.net.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay
+        )
+        self.net.train()
+        for _ in range(self.config.epochs):
+            loss = nn.functional.mse_loss(self.net(x, steps, chance), target)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        self.net.eval()
+        self.fitted_on = len(records)
+        return self
+
+    def predict(
+        self,
+        genotypes: Sequence[Genotype | dict[str, Any]],
+        *,
+        dcn: float,
+        input_shape: Sequence[int],
+        num_classes: int,
+        training: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+    ) -> NDArray[np.float64]:
+        """Predicted accuracies of ``genotypes`` on a dataset of this DCN and shape."""
+        trainings = (
+            list(training) if isinstance(training, (list, tuple)) else [training] * len(genotypes)
+        )
+        x, steps, chance = encode_batch(
+            genotypes,
+            [context_of(dcn, num_classes, t) for t in trainings],  # type: ignore[arg-type]
+            [input_shape] * len(genotypes),
+            [num_classes] * len(genotypes),
+        )
+        with torch.no_grad():
+            return self.net(x, steps, chance).double().numpy()
