@@ -83,12 +83,9 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
 
 def _characterization(estimator: TrainingEstimator) -> dict[str, Any]:
     """TAPAS's dataset characterization (DCN), stored with every experiment in PREPARING."""
-    from netsynth.data.registry import load_dataset
     from netsynth.tapas.dataset_characterization import characterize
 
-    data = estimator.data
-    dataset = load_dataset(data.dataset, seed=data.seed, options=data.options)
-    return characterize(dataset, seed=data.seed).to_dict()
+    return characterize(estimator.dataset(), seed=estimator.data.seed).to_dict()
 
 
 def _ranked(experiment: Experiment) -> list[TrialRecord]:
@@ -144,7 +141,8 @@ def retrain_trials(
         training = TrainingConfig.from_dict(trial.attrs["training"])
         if estimator.final.epochs is not None:
             training = training.with_epochs(estimator.final.epochs)
-        seed = candidate_seed(experiment.seed, first_attempt(trial) or trial.number)
+        first = first_attempt(trial)  # a retry trains with its candidate's first seed
+        seed = candidate_seed(experiment.seed, trial.number if first is None else first)
         log.info("retraining trial %d (%s) on train+val", trial.number, genotype.describe())
         model, result = estimator.fit(genotype, training, seed, data="train+val", validate=False)
         weights = folder / f"trial-{trial.number}.safetensors"

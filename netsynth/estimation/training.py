@@ -25,6 +25,7 @@ import torch
 
 import netsynth
 from netsynth.data.augmentation import augment
+from netsynth.data.dataset import Dataset
 from netsynth.data.registry import load_dataset
 from netsynth.data.splits import Splits, make_splits
 from netsynth.estimation.epoch_checkpoint import EpochCheckpoint, trial_checkpoint
@@ -108,6 +109,7 @@ class TrainingEstimator:
         self.device_name = device
         self.threads = threads
         self.inherit_epochs = inherit_epochs
+        self._dataset: Dataset | None = None
         self._splits: Splits | None = None
         self._tensors: dict[str, TensorSplit] = {}
 
@@ -147,7 +149,7 @@ class TrainingEstimator:
 
     def __getstate__(self) -> dict[str, Any]:
         # Worker processes load the data themselves (from the cache): never ship arrays.
-        return {**self.__dict__, "_splits": None, "_tensors": {}}
+        return {**self.__dict__, "_dataset": None, "_splits": None, "_tensors": {}}
 
     # -- data --------------------------------------------------------------------------------
 
@@ -155,13 +157,18 @@ class TrainingEstimator:
     def device(self) -> torch.device:
         return resolve_device(self.device_name)
 
-    def splits(self) -> Splits:
-        if self._splits is None:
-            dataset = load_dataset(
+    def dataset(self) -> Dataset:
+        """The whole dataset, loaded once per process."""
+        if self._dataset is None:
+            self._dataset = load_dataset(
                 self.data.dataset, seed=self.data.seed, options=self.data.options
             )
+        return self._dataset
+
+    def splits(self) -> Splits:
+        if self._splits is None:
             self._splits = make_splits(
-                dataset,
+                self.dataset(),
                 val_fraction=self.data.val_fraction,
                 test_fraction=self.data.test_fraction,
                 seed=self.data.seed,

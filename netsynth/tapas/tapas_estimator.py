@@ -114,12 +114,9 @@ class TapasEstimator:
 
     def dcn(self) -> float:
         if self._dcn is None:
-            from netsynth.data.registry import load_dataset
             from netsynth.tapas.dataset_characterization import characterize
 
-            data = self.train.data
-            dataset = load_dataset(data.dataset, seed=data.seed, options=data.options)
-            self._dcn = characterize(dataset, seed=data.seed).dcn
+            self._dcn = characterize(self.train.dataset(), seed=self.train.data.seed).dcn
         return self._dcn
 
     def tap(self) -> TAP:
