@@ -1,12 +1,13 @@
 """DARTS search throughput: a plain fp32 eager loop (as the original DARTS code trains its
 supernet) against netsynth's fast path, on the same supernet, in the same run.
 
-CIFAR-10-shaped synthetic data (3x32x32, 10 classes), the NB201-style supernet with 16
-initial channels and 2 cells per stage (6 cells + 2 residual reduction blocks = 8 blocks),
-batch 64 and 256; images/s for one full first-order bilevel step (an alpha step on a
-validation batch, then a weight step on a training batch), peak CUDA memory, and the
-projected 50-epoch search over a 25k/25k split. Without a GPU it says so and runs a CPU-sized
-variant (16x16 inputs, 8 channels, 1 cell per stage, batch 16 and 64).
+CIFAR-10-shaped synthetic data (3x32x32, 10 classes), the DARTS cell-space supernet of the
+paper's search: 8 cells (2 normal cells per stage, a reduction cell between stages), 4 nodes
+per cell, the 8 DARTS ops on every edge, 16 initial channels; batch 64 and 256; images/s for
+one full first-order bilevel step (an alpha step on a validation batch, then a weight step on
+a training batch), peak CUDA memory, and the projected 50-epoch search over a 25k/25k split.
+Without a GPU it says so and runs a CPU-sized variant (16x16 inputs, 8 channels, 5 cells:
+1 normal cell per stage, batch 16 and 64).
 
     python benchmarks/darts_gpu.py [--compile]
 """
@@ -21,9 +22,19 @@ import torch
 from torch import nn
 
 from netsynth.oneshot import bilevel, fast_path
-from netsynth.oneshot.supernet import NB201Supernet
+from netsynth.oneshot.darts_supernet import DartsCellSupernet
+from netsynth.space.cell_genotype import DARTS_OPS, Cell, CellGenotype
 
-OPS = ("none", "skip_connect", "conv_1x1", "conv_3x3", "avg_pool_3x3")
+OPS = tuple(DARTS_OPS)
+NODES = 4
+
+
+def supernet(shape: tuple[int, ...], channels: int, cells: int) -> DartsCellSupernet:
+    """The supernet of a skeleton with ``cells`` normal cells per stage and three stages."""
+    node = (("skip_connect", 0), ("skip_connect", 1))
+    cell = Cell((node,) * NODES)  # the skeleton's own ops are ignored by the supernet
+    skeleton = CellGenotype(cell, cell, (cells,) * 3, channels)
+    return DartsCellSupernet(OPS, skeleton, shape, 10)
 
 
 def plain_step(
@@ -31,7 +42,7 @@ def plain_step(
 ) -> tuple[Callable[[], None], nn.Module]:
     """The original DARTS code's loop: data from host memory to the device each step, fp32,
     the whole network's gradients computed for the alpha step, non-fused optimizers."""
-    model = NB201Supernet(OPS, shape, 10, channels, cells).to(device)
+    model = supernet(shape, channels, cells).to(device)
     weights = model.weights()
     w_opt = torch.optim.SGD(weights, lr=0.025, momentum=0.9, weight_decay=3e-4, foreach=False)
     a_opt = torch.optim.Adam(
@@ -65,7 +76,7 @@ def fast_step(
     """netsynth's: data resident on the device, bf16 autocast, channels_last, fused optimizers,
     alpha's step differentiating alpha only (optionally torch.compile) — on CUDA; on CPU the
     same code is fp32 eager."""
-    net = fast_path.prepare(NB201Supernet(OPS, shape, 10, channels, cells), device, len(shape) - 1)
+    net = fast_path.prepare(supernet(shape, channels, cells), device, len(shape) - 1)
     model = fast_path.maybe_compile(net, device, compile)
     weights = net.weights()  # type: ignore[operator]
     w_opt = fast_path.sgd(weights, device, lr=0.025, momentum=0.9, weight_decay=3e-4)
@@ -126,7 +137,7 @@ def main() -> None:
         torch.set_num_threads(1)
         print(
             "no GPU: running the CPU-sized variant "
-            "(16x16 inputs, 8 channels, 1 cell per stage, 1 thread)"
+            "(16x16 inputs, 8 channels, 1 normal cell per stage = 5 cells, 1 thread)"
         )
         name, shape, channels, cells, batches, steps = (
             "CPU",
@@ -136,7 +147,10 @@ def main() -> None:
             (16, 64),
             args.steps or 5,
         )
-    print(f"device: {name}; supernet ops {', '.join(OPS)}; input {shape}")
+    print(
+        f"device: {name}; DARTS cell supernet, {3 * cells + 2} cells of {NODES} nodes, "
+        f"ops {', '.join(OPS)}; {channels} initial channels; input {shape}"
+    )
     print(
         "| batch | plain fp32 eager img/s | fast path img/s | ratio | fast peak MiB "
         "| projected 50-epoch search (25k/25k) |"

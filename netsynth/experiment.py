@@ -83,7 +83,7 @@ def estimator_from_config(data: Mapping[str, Any] | None) -> Estimator | None:
 
         return TrainingEstimator.from_dict(dict(data))
     if data.get("type") == "oneshot":
-        from netsynth.oneshot import OneShotEstimator
+        from netsynth.oneshot.oneshot_estimator import OneShotEstimator
 
         return OneShotEstimator.from_dict(dict(data))
     if data.get("type") == "tapas":

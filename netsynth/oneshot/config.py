@@ -6,14 +6,16 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 METHODS = ("darts", "enas")
-REMEDIES = ("none", "early_stop")
+REMEDIES = ("none", "early_stop", "perturbation")
 
 
 @dataclass(frozen=True)
 class OneShotConfig:
     method: str = "darts"  # darts | enas
     order: int = 1  # DARTS: 1 = alternating steps, 2 = one unrolled step (finite-difference HVP)
-    remedy: str = "none"  # none | early_stop (DARTS+: stop when parameter-free ops take over)
+    # none | early_stop (DARTS+: stop when parameter-free ops take over) | perturbation
+    # (DARTS-PT: pick each edge's op by how much removing it costs the supernet's accuracy)
+    remedy: str = "none"
     epochs: int = 10  # supernet epochs over the training split
     batch_size: int = 64
     lr: float = 0.025  # weights: SGD with momentum, cosine to 0
@@ -23,7 +25,8 @@ class OneShotConfig:
     arch_weight_decay: float = 1e-3
     init_channels: int | None = None  # supernet skeleton; None: the space's
     cells_per_stage: int | None = None
-    max_skips: int = 1  # early_stop: stop once the derived cell has more skip connections
+    max_collapsed_edges: int = 2  # early_stop: stop once more (normal-)cell edges are none/skip
+    tune_steps: int = 20  # perturbation: weight steps after each edge is discretized
     controller_lr: float = 3.5e-3  # ENAS controller (Adam)
     controller_steps: int = 10  # ENAS: controller updates per epoch
     entropy_weight: float = 1e-3  # ENAS: entropy bonus of the REINFORCE loss
@@ -37,6 +40,8 @@ class OneShotConfig:
             raise ValueError("oneshot.order must be 1 or 2")
         if self.remedy not in REMEDIES:
             raise ValueError(f"oneshot.remedy must be one of {', '.join(REMEDIES)}")
+        if self.tune_steps < 0:
+            raise ValueError("oneshot.options.tune_steps must be >= 0")
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("oneshot.epochs and oneshot.batch_size must be >= 1")
 

@@ -7,18 +7,20 @@ norms without affine parameters, as DARTS searches); node ``j`` sums mixed ops o
 ``alpha[0]`` and all reduction cells ``alpha[1]`` (each of shape (edges, ops)), so one
 parameter named ``alpha`` holds the architecture and ``bilevel`` optimizes it unchanged.
 Derivation: per node the two inputs whose strongest non-``none`` op is strongest, each with
-that op.
+that op. It offers the interface ``netsynth.oneshot.supernet`` describes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import torch
 from torch import nn
 
 from netsynth.nn.ops import FactorizedReduce, batch_norm, conv, relu_conv_bn
 from netsynth.oneshot.mixed_op import Gate, MixedOp
+from netsynth.oneshot.supernet import NB201Supernet
 from netsynth.space.cell_genotype import STEM_MULTIPLIER, Cell, CellGenotype
 
 
@@ -71,6 +73,9 @@ class DartsCellSupernet(nn.Module):
     ...                         CellGenotype(cell, cell, (1, 1), 4), (1, 16), 3)
     >>> net(torch.zeros(2, 1, 16)).shape
     torch.Size([2, 3])
+    >>> g = net.derive(net.probabilities())
+    >>> net.derive(net.one_hot(g)) == g, len(net.edge_names)
+    (True, 10)
     """
 
     def __init__(
@@ -114,13 +119,33 @@ class DartsCellSupernet(nn.Module):
         pool = nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1)
         self.head = nn.Sequential(pool, nn.Flatten(), nn.Linear(c_p, num_classes))
         self.alpha = nn.Parameter(1e-3 * torch.randn(2, edge_count(self.n_nodes), len(ops)))
+        self.edge_names = tuple(
+            f"{kind} n{j}<-{i}"
+            for kind in ("normal", "reduce")
+            for j, i in _node_inputs(self.n_nodes)
+        )
+
+    @property
+    def node_rows(self) -> list[list[int]]:
+        """The rows of ``alpha.reshape(-1, ops)`` that feed each node, for both cells."""
+        edges = edge_count(self.n_nodes)
+        pairs = _node_inputs(self.n_nodes)
+        return [
+            [c * edges + k for k, (j, _) in enumerate(pairs) if j == node]
+            for c in range(2)
+            for node in range(self.n_nodes)
+        ]
+
+    def weights(self) -> list[nn.Parameter]:
+        """The network weights w (everything but alpha)."""
+        return [p for name, p in self.named_parameters() if name != "alpha"]
 
     def probabilities(self) -> torch.Tensor:
         probabilities: torch.Tensor = torch.softmax(self.alpha, dim=-1)  # (2, edges, ops)
         return probabilities
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p = self.probabilities()
+    def forward(self, x: torch.Tensor, *, mix: torch.Tensor | None = None) -> torch.Tensor:
+        p = self.probabilities() if mix is None else mix
         self.gates["normal"].mix(p[0])
         self.gates["reduce"].mix(p[1])
         s0 = s1 = self.stem(x)
@@ -129,8 +154,8 @@ class DartsCellSupernet(nn.Module):
         logits: torch.Tensor = self.head(s1)
         return logits
 
-    def derive(self) -> CellGenotype:
-        p = self.probabilities().detach()
+    def derive(self, probabilities: torch.Tensor) -> CellGenotype:
+        p = probabilities.detach()
         cells = [derive_cell(p[k], self.op_names, self.n_nodes) for k in range(2)]
         return CellGenotype(
             cells[0],
@@ -139,6 +164,21 @@ class DartsCellSupernet(nn.Module):
             self.skeleton.init_channels,
             self.skeleton.channel_growth,
         )
+
+    def one_hot(self, genotype: CellGenotype) -> torch.Tensor:
+        """1 for each edge's op where the cell has the edge; rows of absent edges are 0."""
+        weights = torch.zeros_like(self.alpha, requires_grad=False)
+        rows = {pair: k for k, pair in enumerate(_node_inputs(self.n_nodes))}
+        for c, cell in enumerate((genotype.normal, genotype.reduce)):
+            for j, node in enumerate(cell.nodes):
+                for op, source in node:
+                    weights[c, rows[(j, source)], self.op_names.index(op)] = 1.0
+        return weights.detach()
+
+
+def _node_inputs(nodes: int) -> list[tuple[int, int]]:
+    """(node, input) of every edge, in the order of alpha's rows."""
+    return [(j, i) for j in range(nodes) for i in range(j + 2)]
 
 
 def derive_cell(probabilities: torch.Tensor, ops: Sequence[str], nodes: int) -> Cell:
@@ -153,3 +193,7 @@ def derive_cell(probabilities: torch.Tensor, ops: Sequence[str], nodes: int) -> 
         top = sorted(strength.argsort(descending=True)[:2].tolist())
         derived.append(tuple((ops[usable[int(best[i])]], int(i)) for i in top))
     return Cell(tuple(derived))  # type: ignore[arg-type]
+
+
+# Either supernet: the interface ``netsynth.oneshot.supernet`` describes.
+Supernet: TypeAlias = NB201Supernet | DartsCellSupernet

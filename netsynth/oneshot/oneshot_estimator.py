@@ -1,5 +1,9 @@
 """The one-shot trial: train a weight-sharing supernet (DARTS or ENAS), derive one genotype.
 
+DARTS searches the NB201-style cell (``space: {type: nb201}``) or the DARTS cell space
+(``space: {type: cell}``: normal and reduction cells in the sampled macro skeleton); ENAS the
+NB201-style cell.
+
 A one-shot search is one trial. It trains the supernet for ``epochs`` epochs, reporting after
 each the derived cell's validation accuracy under the shared weights (``val_acc``), the
 supernet's own, and the share of parameter-free ops; stores the op probabilities per epoch in
@@ -30,10 +34,14 @@ from netsynth.estimation.training import (
 from netsynth.nn import build, count_params
 from netsynth.oneshot import bilevel, enas, fast_path
 from netsynth.oneshot.config import OneShotConfig
-from netsynth.oneshot.derive import alpha_record, derive_nb201, parameter_free_share
+from netsynth.oneshot.darts_supernet import DartsCellSupernet, Supernet
+from netsynth.oneshot.derive import OneShotGenotype, alpha_record, parameter_free_share
+from netsynth.oneshot.perturbation import PerturbationSelection
 from netsynth.oneshot.remedies import EarlyStop
 from netsynth.oneshot.supernet import NB201Supernet
 from netsynth.space.architecture_space import ArchitectureSpace, make_architecture_space
+from netsynth.space.cell_genotype import CellGenotype
+from netsynth.space.cell_space import CellSpace
 from netsynth.space.nb201_genotype import EDGES, NB201Genotype
 from netsynth.space.nb201_space import NB201Space
 from netsynth.strategies.reinforce import Controller
@@ -59,9 +67,15 @@ class OneShotEstimator(TrainingEstimator):
         device: str = "auto",
         threads: int | None = None,
     ) -> None:
-        if not isinstance(space, NB201Space):
+        if not isinstance(space, (NB201Space, CellSpace)):
             raise ValueError(
-                f"oneshot searches the nb201 cell space; got space type {space.to_dict()['type']!r}"
+                "oneshot searches the nb201 or the cell space; got space type "
+                f"{space.to_dict()['type']!r}"
+            )
+        if oneshot.method == "enas" and not isinstance(space, NB201Space):
+            raise ValueError(
+                "oneshot.method enas searches the nb201 space (its controller decides one op "
+                "per edge); use method: darts for the cell space"
             )
         super().__init__(space, data, final, device=device, threads=threads)
         self.oneshot = oneshot
@@ -85,16 +99,15 @@ class OneShotEstimator(TrainingEstimator):
     def estimate(self, trial: Trial) -> dict[str, float]:
         started = time.perf_counter()
         self._set_threads()
-        skeleton, training = self.candidate(dict(trial.params))
-        assert isinstance(skeleton, NB201Genotype) and isinstance(self.space, NB201Space)
+        candidate, training = self.candidate(dict(trial.params))
         config = self.oneshot
         if "epochs" in trial.fidelity:
             config = replace(config, epochs=int(trial.fidelity["epochs"]))
-        init_channels = config.init_channels or skeleton.init_channels
-        cells = config.cells_per_stage or skeleton.cells_per_stage
         seed = candidate_seed(trial.task.seed, trial.number)
-        search = _Search(self, config, self.space.ops, init_channels, cells, seed)
-        checkpoint = self._checkpoint(trial, config, init_channels, cells, seed)
+        torch.manual_seed(seed)
+        supernet = self.supernet(candidate, config)
+        search = _Search(self, config, supernet, seed)
+        checkpoint = self._checkpoint(trial, config, supernet, seed)
         saved = checkpoint.load()
         if saved is not None:
             search.load_state_dict(saved)
@@ -126,19 +139,46 @@ class OneShotEstimator(TrainingEstimator):
         return {
             "val_acc": search.last["val_acc"],
             "supernet_val_acc": search.last["supernet_val_acc"],
-            "parameter_free_share": parameter_free_share(genotype.ops),
+            "parameter_free_share": parameter_free_share(genotype),
             "params": float(count_params(model)),
             "epochs": float(search.epoch),
             "search_seconds": time.perf_counter() - started,
         }
 
+    def supernet(
+        self, candidate: object, config: OneShotConfig
+    ) -> NB201Supernet | DartsCellSupernet:
+        """The supernet over the candidate's skeleton (its ops are ignored), with the
+        skeleton settings of ``config`` where they are given."""
+        shape, classes = self.input_shape(), self.splits().num_classes
+        if isinstance(candidate, NB201Genotype):
+            ops = self.space.ops  # type: ignore[attr-defined]
+            init_channels = config.init_channels or candidate.init_channels
+            cells = config.cells_per_stage or candidate.cells_per_stage
+            return NB201Supernet(ops, shape, classes, init_channels, cells)
+        assert isinstance(candidate, CellGenotype)
+        skeleton = replace(
+            candidate,
+            init_channels=config.init_channels or candidate.init_channels,
+            cells_per_stage=(config.cells_per_stage,) * len(candidate.cells_per_stage)
+            if config.cells_per_stage
+            else candidate.cells_per_stage,
+        )
+        ops = tuple(dict.fromkeys(self.space.config.ops))  # type: ignore[attr-defined]
+        return DartsCellSupernet(ops, skeleton, shape, classes)
+
     def _checkpoint(
-        self, trial: Trial, config: OneShotConfig, init_channels: int, cells: int, seed: int
+        self,
+        trial: Trial,
+        config: OneShotConfig,
+        supernet: NB201Supernet | DartsCellSupernet,
+        seed: int,
     ) -> EpochCheckpoint:
         work = {
             "oneshot": config.to_dict(),
-            "ops": list(self.space.ops),  # type: ignore[attr-defined]
-            "skeleton": [init_channels, cells],
+            "ops": list(supernet.op_names),
+            "alpha": list(supernet.alpha.shape),
+            "parameters": sum(p.numel() for p in supernet.parameters()),
             "seed": seed,
             "data": self.to_dict()["data"],
         }
@@ -152,22 +192,18 @@ class _Search:
         self,
         estimator: TrainingEstimator,
         config: OneShotConfig,
-        ops: tuple[str, ...],
-        init_channels: int,
-        cells: int,
+        supernet: Supernet,
         seed: int,
     ) -> None:
         self.config = config
-        self.ops = ops
-        self.skeleton = (init_channels, cells)
+        self.ops: tuple[str, ...] = supernet.op_names
         self.device = estimator.device
         self.train = estimator.tensors("train")
         self.val = estimator.tensors("val")
-        shape = estimator.input_shape()
-        torch.manual_seed(seed)
-        net = NB201Supernet(ops, shape, estimator.splits().num_classes, init_channels, cells)
-        self.supernet: NB201Supernet = fast_path.prepare(net, self.device, len(shape) - 1)  # type: ignore[assignment]
-        self.weights = self.supernet.weights()
+        dims = len(estimator.input_shape()) - 1
+        fast_path.prepare(supernet, self.device, dims)  # in place: .to() returns the module
+        self.supernet = supernet
+        self.weights = supernet.weights()
         self.optimizer = fast_path.sgd(
             self.weights,
             self.device,
@@ -178,17 +214,22 @@ class _Search:
         steps = config.epochs * max(1, len(self.train.y) // config.batch_size)
         self.schedule = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, steps)
         self.arch_optimizer = fast_path.adam(
-            [self.supernet.alpha],
+            [supernet.alpha],
             self.device,
             lr=config.arch_lr,
             betas=(0.5, 0.999),
             weight_decay=config.arch_weight_decay,
         )
-        self.controller = ControllerState(config, len(ops)) if config.method == "enas" else None
+        self.controller = (
+            ControllerState(config, len(self.ops)) if config.method == "enas" else None
+        )
         self.generator = torch.Generator().manual_seed(seed)
-        self.remedy = EarlyStop(config.max_skips) if config.remedy == "early_stop" else None
+        self.remedy = (
+            EarlyStop(config.max_collapsed_edges) if config.remedy == "early_stop" else None
+        )
         self.epoch = 0
         self.stopped = False
+        self.selected: OneShotGenotype | None = None  # perturbation: the selected genotype
         self.alphas: list[dict[str, Any]] = []
         self.history: list[tuple[int, dict[str, float]]] = []
         self.last: dict[str, float] = {}
@@ -200,6 +241,12 @@ class _Search:
         order = torch.randperm(len(split.y), generator=self.generator).to(self.device)
         size = self.config.batch_size
         return [order[i : i + size] for i in range(0, len(order) - size + 1, size)] or [order]
+
+    def _batch(self, split: TensorSplit) -> bilevel.Batch:
+        index = torch.randint(
+            0, len(split.y), (self.config.batch_size,), generator=self.generator
+        ).to(self.device)
+        return split.x[index], split.y[index]
 
     # -- one epoch ---------------------------------------------------------------------------
 
@@ -216,20 +263,23 @@ class _Search:
                 losses.append(self._step(batch, val_batch))
             self.schedule.step()
         if self.controller is not None:
+            assert isinstance(self.supernet, NB201Supernet)
             self.controller.train(self.supernet, self.val, self._batches(self.val), self.generator)
         self.epoch += 1
         probabilities = self.probabilities()
-        self.alphas.append(alpha_record(self.epoch, probabilities, self.ops))
+        self.alphas.append(
+            alpha_record(self.epoch, probabilities, self.ops, self.supernet.edge_names)
+        )
         derived = self.derive()
         metrics = {
-            "val_acc": self._accuracy(self._choice(derived)),
-            "supernet_val_acc": self._accuracy(None),
+            "val_acc": self.accuracy(derived),
+            "supernet_val_acc": self.accuracy(None),
             "train_loss": sum(losses) / len(losses),
-            "parameter_free_share": parameter_free_share(derived.ops),
+            "parameter_free_share": parameter_free_share(derived),
         }
         if self.remedy is not None and self.remedy.check(derived):
             self.stopped = True
-            metrics["val_acc"] = self._accuracy(self._choice(self.genotype()))
+            metrics["val_acc"] = self.accuracy(self.genotype())
         self.history.append((self.epoch, metrics))
         self.last = metrics
         return metrics
@@ -252,36 +302,73 @@ class _Search:
         return bilevel.weight_step(self.supernet, self.optimizer, batch, self.weights)
 
     @torch.no_grad()
-    def _accuracy(self, choice: list[int] | None) -> float:
+    def accuracy(self, genotype: OneShotGenotype | None) -> float:
+        """Validation accuracy under the shared weights: of ``genotype`` (its one-hot op
+        weights), or of the supernet itself (softmax(alpha)) when None."""
+        mix = None if genotype is None else self.supernet.one_hot(genotype)  # type: ignore[arg-type]
         correct = 0
         for start in range(0, len(self.val.y), 512):
             x, y = self.val.x[start : start + 512], self.val.y[start : start + 512]
             with fast_path.autocast(self.device):
-                correct += int((self.supernet(x, choice).argmax(dim=1) == y).sum())
+                correct += int((self.supernet(x, mix=mix).argmax(dim=1) == y).sum())
         return correct / len(self.val.y)
 
     # -- the architecture --------------------------------------------------------------------
 
     def probabilities(self) -> torch.Tensor:
-        """(edges, ops): softmax(alpha) for DARTS, the controller's greedy policy for ENAS."""
+        """softmax(alpha) for DARTS, the controller's greedy policy for ENAS."""
         if self.controller is not None:
             return self.controller.policy()
         return self.supernet.probabilities().detach()
 
-    def derive(self) -> NB201Genotype:
+    def derive(self) -> OneShotGenotype:
         if self.controller is not None:
-            return self.controller.best_of(
-                self.supernet, self.val, self.generator, self.ops, self.skeleton
-            )
-        return derive_nb201(self.probabilities(), self.ops, *self.skeleton)
+            assert isinstance(self.supernet, NB201Supernet)
+            return self.controller.best_of(self.supernet, self.val, self.generator, self.ops)
+        return self.supernet.derive(self.probabilities())
 
-    def genotype(self) -> NB201Genotype:
+    def genotype(self) -> OneShotGenotype:
+        """The search's result: the remedy's cell where it has one, else the derived cell."""
         if self.remedy is not None and self.remedy.genotype is not None:
             return self.remedy.genotype
+        if self.config.remedy == "perturbation" and self.config.method == "darts":
+            if self.selected is None:
+                self.selected = self._perturbation_selection()
+            return self.selected
         return self.derive()
 
-    def _choice(self, genotype: NB201Genotype) -> list[int]:
-        return [self.ops.index(op) for op in genotype.ops]
+    def _perturbation_selection(self) -> OneShotGenotype:
+        """DARTS-PT after the last epoch; ``last["val_acc"]`` becomes the discretized
+        supernet's (fine-tuned) validation accuracy."""
+        tune_lr = float(self.schedule.get_last_lr()[0]) or self.config.lr * 1e-2
+
+        def tune(mix: torch.Tensor) -> None:
+            def loss(model: Any, params: bilevel.Params, b: bilevel.Batch) -> torch.Tensor:
+                return torch.nn.functional.cross_entropy(self.supernet(b[0], mix=mix), b[1])
+
+            for group in self.optimizer.param_groups:
+                group["lr"] = tune_lr
+            self.supernet.train()
+            for _ in range(self.config.tune_steps):
+                with fast_path.autocast(self.device):
+                    bilevel.weight_step(
+                        self.supernet,
+                        self.optimizer,
+                        self._batch(self.train),
+                        self.weights,
+                        loss_fn=loss,
+                    )
+
+        selection = PerturbationSelection(
+            self.supernet, self.val, tune, self.generator, self.supernet.node_rows
+        )
+        genotype = selection.select()
+        self.last = {
+            **self.last,
+            "val_acc": selection.accuracy(selection.mix),
+            "parameter_free_share": parameter_free_share(genotype),
+        }
+        return genotype
 
     # -- resumable state ---------------------------------------------------------------------
 
@@ -298,7 +385,7 @@ class _Search:
             "controller": None if self.controller is None else self.controller.state_dict(),
             "remedy": None
             if self.remedy is None or self.remedy.genotype is None
-            else list(self.remedy.genotype.ops),
+            else self.remedy.genotype.to_dict(),
             "alphas": self.alphas,
             "history": [[step, metrics] for step, metrics in self.history],
         }
@@ -315,7 +402,8 @@ class _Search:
         if self.controller is not None:
             self.controller.load_state_dict(state["controller"])
         if self.remedy is not None and state["remedy"] is not None:
-            self.remedy.genotype = NB201Genotype(tuple(state["remedy"]), *self.skeleton)
+            kind = NB201Genotype if isinstance(self.supernet, NB201Supernet) else CellGenotype
+            self.remedy.genotype = kind.from_dict(state["remedy"])
         self.alphas = list(state["alphas"])
         self.history = [(int(step), dict(metrics)) for step, metrics in state["history"]]
         self.last = self.history[-1][1] if self.history else {}
@@ -356,7 +444,6 @@ class ControllerState:
         val: TensorSplit,
         generator: torch.Generator,
         ops: tuple[str, ...],
-        skeleton: tuple[int, int],
     ) -> NB201Genotype:
         """The most likely child and ``final_samples`` sampled ones; the best on a validation
         subset under the shared weights."""
@@ -367,7 +454,7 @@ class ControllerState:
             ]
         x, y = val.x[:1024], val.y[:1024]
         best = max(children, key=lambda c: enas.child_accuracy(supernet, c, x, y))
-        return NB201Genotype(tuple(ops[k] for k in best), *skeleton)
+        return NB201Genotype(tuple(ops[k] for k in best), *supernet.skeleton)
 
     def state_dict(self) -> dict[str, Any]:
         return self.trainer.state_dict()

@@ -117,7 +117,8 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
         architecture = spec.architecture(base_dir)
         assert architecture is not None
         if spec.oneshot is not None:
-            from netsynth.oneshot import OneShotConfig, OneShotEstimator
+            from netsynth.oneshot.config import OneShotConfig
+            from netsynth.oneshot.oneshot_estimator import OneShotEstimator
 
             options = spec.oneshot.model_dump()
             return OneShotEstimator(

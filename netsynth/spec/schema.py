@@ -22,7 +22,15 @@ from pathlib import Path
 from string import Template
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from netsynth.space.cell_space import CellSpaceConfig
 from netsynth.space.chain_space import ChainSpaceConfig
@@ -298,16 +306,31 @@ class TabularSpec(Strict):
 
 
 class OneShotSpec(Strict):
-    """A one-shot search (DARTS or ENAS) of the nb201 space, inside one trial: the trial
-    trains a weight-sharing supernet and ends with a derived genotype (see netsynth.oneshot;
-    the other fields are ``OneShotConfig``'s)."""
+    """A one-shot search inside one trial: DARTS of the nb201 or the cell space, ENAS of the
+    nb201 space. The trial trains a weight-sharing supernet and ends with a derived genotype
+    (see netsynth.oneshot; the other fields are ``OneShotConfig``'s)."""
 
     method: Literal["darts", "enas"] = "darts"
     order: Literal[1, 2] = 1
-    remedy: Literal["none", "early_stop"] = "none"
+    remedy: Literal["none", "early_stop", "perturbation"] = "none"
     epochs: int = Field(default=10, ge=1)
     batch_size: int = Field(default=64, ge=1)
     options: dict[str, Any] = Field(default_factory=dict)  # any other OneShotConfig field
+
+    @field_validator("options")
+    @classmethod
+    def _known_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        from dataclasses import fields
+
+        from netsynth.oneshot.config import OneShotConfig
+
+        known = {f.name for f in fields(OneShotConfig)} - set(cls.model_fields)
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
+            )
+        return options
 
 
 class TapasSpec(Strict):
@@ -398,9 +421,22 @@ class ExperimentSpec(Strict):
                 )
         elif self.tuning is not None:
             raise FieldError("tuning", "tuning is stage 2 of mode: sequential; set that mode")
-        if self.oneshot is not None and (self.space is None or self.space.type != "nb201"):
+        if self.oneshot is not None and (
+            self.space is None or self.space.type not in ("nb201", "cell")
+        ):
             raise FieldError(
-                "oneshot", "a one-shot search needs space: {type: nb201, ...} and data"
+                "oneshot",
+                "a one-shot search needs space: {type: nb201, ...} or {type: cell, ...} and data",
+            )
+        if (
+            self.oneshot is not None
+            and self.oneshot.method == "enas"
+            and self.space is not None
+            and self.space.type != "nb201"
+        ):
+            raise FieldError(
+                "oneshot.method",
+                "enas searches space type nb201 (one op per edge); use method: darts for cells",
             )
         if self.inheritance is not None and self.space is None:
             raise FieldError(

@@ -140,7 +140,7 @@ def _worker(recipe_data: dict[str, Any], parts: str, groups: list[int]) -> None:
         print(f"group {g + 1}/{len(all_groups)}: {result['seconds']:.0f} s", flush=True)
 
 
-def _train_alone_seconds(cell: tuple[str, ...], splits: Splits, recipe: TableRecipe) -> float:
+def train_alone_seconds(cell: tuple[str, ...], splits: Splits, recipe: TableRecipe) -> float:
     """Seconds for one epoch of one network trained alone with the recipe (one thread)."""
     genotype = NB201Genotype(cell, recipe.init_channels, recipe.cells_per_stage)
     model = build_nb201(genotype, splits.input_shape, splits.num_classes)
@@ -187,8 +187,8 @@ def assemble(
     params, flops = _complexity(cells, splits, recipe)
     # Cost model: time a spread of cells alone (after one warm-up), fit seconds ~ a + b * MFLOPs.
     picks = np.unique(np.linspace(0, len(cells) - 1, calibration_cells).round().astype(int))
-    _train_alone_seconds(cells[0], splits, recipe)
-    timed = np.array([_train_alone_seconds(cells[i], splits, recipe) for i in picks])
+    train_alone_seconds(cells[0], splits, recipe)
+    timed = np.array([train_alone_seconds(cells[i], splits, recipe) for i in picks])
     if len(set(flops[picks].tolist())) > 1:
         slope, intercept = np.polyfit(flops[picks] / 1e6, timed, 1)
     else:  # every timed cell costs the same: a constant

@@ -8,7 +8,8 @@ import pytest
 
 from netsynth.estimation.training import DataConfig
 from netsynth.estimation.training_config import TrainingConfig
-from netsynth.oneshot import OneShotConfig, OneShotEstimator
+from netsynth.oneshot.config import OneShotConfig
+from netsynth.oneshot.oneshot_estimator import OneShotEstimator
 from netsynth.space.nb201_space import NB201Space, NB201SpaceConfig
 from netsynth.space.training_space import TrainingSpaceConfig
 from netsynth.trial import Trial

@@ -23,7 +23,7 @@ def test_alpha_gets_gradients_and_the_derived_cell_is_a_valid_genotype() -> None
         optimizer = torch.optim.Adam([net.alpha], lr=0.05)
         alpha_step(net, optimizer, batch, batch, order=order, xi=0.05)
         assert net.alpha.grad is not None and net.alpha.grad[1].abs().sum() > 0
-    genotype = net.derive()
+    genotype = net.derive(net.probabilities())
     assert genotype_from_dict(genotype.to_dict()) == genotype
     for node_index, node in enumerate(genotype.normal.nodes):
         assert all(op != "none" for op, _ in node)

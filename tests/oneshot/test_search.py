@@ -55,8 +55,8 @@ def test_early_stop_remedy_keeps_the_cell_before_the_collapse(
     dataset: Path, tmp_path: Path
 ) -> None:
     trial, _ = make_trial()
-    estimator(dataset, tmp_path, remedy="early_stop", max_skips=-1).estimate(trial)
-    # max_skips=-1: every cell is "collapsed", so the search stops after its first epoch.
+    estimator(dataset, tmp_path, remedy="early_stop", max_collapsed_edges=-1).estimate(trial)
+    # max_collapsed_edges=-1: every cell is "collapsed", so the search stops after its first epoch.
     assert trial.attrs["oneshot"]["stopped_at_epoch"] == 1
     assert len(trial.attrs["alphas"]) == 1
 
