@@ -10,7 +10,7 @@ right after each search the benchmark times one epoch of a table cell trained al
 divides W by the slowdown it finds (measured / table seconds): both sides then pay the load
 the machine had at the time.
 
-    NETSYNTH_THREADS=1 python benchmarks/oneshot_tabular.py --seeds 5 --epochs 3
+    NETSYNTH_THREADS=1 python benchmarks/oneshot_tabular.py --seeds 5 --epochs 4
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ METHODS = {
     "darts + early_stop": {"method": "darts", "remedy": "early_stop"},
     "darts + perturbation": {"method": "darts", "remedy": "perturbation"},
     "enas": {"method": "enas"},
+    "enas + fair sampling": {"method": "enas", "child_sampling": "fair"},
 }
 
 
@@ -108,7 +109,7 @@ def random_search_mean(
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
     args = parser.parse_args()
     torch.set_num_threads(1)

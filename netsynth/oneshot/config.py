@@ -31,7 +31,9 @@ class OneShotConfig:
     controller_steps: int = 10  # ENAS: controller updates per epoch
     entropy_weight: float = 1e-3  # ENAS: entropy bonus of the REINFORCE loss
     final_samples: int = 16  # ENAS: the genotype is the best of this many controller samples
-    compile: bool = False  # CUDA only: torch.compile the supernet
+    # ENAS: the children the shared weights train on: the controller's samples (the paper) or
+    # fair ones (FairNAS: each op on each edge equally often)
+    child_sampling: str = "controller"
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -40,6 +42,8 @@ class OneShotConfig:
             raise ValueError("oneshot.order must be 1 or 2")
         if self.remedy not in REMEDIES:
             raise ValueError(f"oneshot.remedy must be one of {', '.join(REMEDIES)}")
+        if self.child_sampling not in ("controller", "fair"):
+            raise ValueError("oneshot.options.child_sampling must be controller or fair")
         if self.tune_steps < 0:
             raise ValueError("oneshot.options.tune_steps must be >= 0")
         if self.epochs < 1 or self.batch_size < 1:

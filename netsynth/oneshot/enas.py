@@ -37,6 +37,34 @@ def sample(
     return choice, log_prob, entropy / len(EDGES)
 
 
+class FairSampler:
+    """Children for training the shared weights with strict fairness (FairNAS; Chu et al.
+    2021): every ``ops`` consecutive children put each op on each edge exactly once, so no op's
+    weights fall behind because the controller samples it less (which biases its reward
+    towards parameter-free children).
+
+    >>> sampler = FairSampler(edges=2, ops=3, generator=torch.Generator().manual_seed(0))
+    >>> children = [sampler.next() for _ in range(3)]
+    >>> [sorted(child[e] for child in children) for e in range(2)]
+    [[0, 1, 2], [0, 1, 2]]
+    """
+
+    def __init__(self, edges: int, ops: int, generator: torch.Generator) -> None:
+        self.edges, self.ops, self.generator = edges, ops, generator
+        self.order: list[list[int]] = []
+        self.t = 0
+
+    def next(self) -> list[int]:
+        if self.t % self.ops == 0:
+            self.order = [
+                torch.randperm(self.ops, generator=self.generator).tolist()
+                for _ in range(self.edges)
+            ]
+        child = [self.order[e][self.t % self.ops] for e in range(self.edges)]
+        self.t += 1
+        return child
+
+
 @torch.no_grad()
 def child_accuracy(
     supernet: NB201Supernet, choice: list[int], x: torch.Tensor, y: torch.Tensor

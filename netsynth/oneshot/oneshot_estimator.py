@@ -224,6 +224,7 @@ class _Search:
             ControllerState(config, len(self.ops)) if config.method == "enas" else None
         )
         self.generator = torch.Generator().manual_seed(seed)
+        self.fair = enas.FairSampler(len(EDGES), len(self.ops), self.generator)
         self.remedy = (
             EarlyStop(config.max_collapsed_edges) if config.remedy == "early_stop" else None
         )
@@ -279,15 +280,21 @@ class _Search:
         }
         if self.remedy is not None and self.remedy.check(derived):
             self.stopped = True
+            if self.remedy.genotype is None:  # collapsed from the first epoch on
+                self.remedy.genotype = self.remedy.capped(self.supernet, probabilities)
             metrics["val_acc"] = self.accuracy(self.genotype())
+            metrics["parameter_free_share"] = parameter_free_share(self.genotype())
         self.history.append((self.epoch, metrics))
         self.last = metrics
         return metrics
 
     def _step(self, batch: bilevel.Batch, val_batch: bilevel.Batch) -> float:
         if self.controller is not None:  # ENAS: train the shared weights on one sampled child
-            with torch.no_grad():
-                choice, _, _ = enas.sample(self.controller.controller, self.generator)
+            if self.config.child_sampling == "fair":
+                choice = self.fair.next()
+            else:
+                with torch.no_grad():
+                    choice, _, _ = enas.sample(self.controller.controller, self.generator)
 
             def child_loss(model: Any, params: bilevel.Params, b: bilevel.Batch) -> torch.Tensor:
                 return torch.nn.functional.cross_entropy(self.supernet(b[0], choice), b[1])

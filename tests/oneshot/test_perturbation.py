@@ -49,7 +49,9 @@ def test_each_edge_gets_the_op_whose_removal_costs_most_accuracy() -> None:
     assert net.derive(net.probabilities()).ops != genotype.ops  # alpha's argmax is wrong
     assert selection.accuracy(selection.mix) == 1.0
     assert len(tuned) == 6  # the weights are fine-tuned after every edge is discretized
-    assert all(torch.equal(row, torch.eye(len(OPS))[k]) for row, k in zip(tuned[-1], planted))
+    assert all(
+        torch.equal(row, torch.eye(len(OPS))[k]) for row, k in zip(tuned[-1], planted, strict=True)
+    )
 
 
 def test_a_perturbation_search_ends_with_a_valid_cell_without_none(

@@ -26,7 +26,13 @@ def test_alpha_receives_gradients_in_both_orders() -> None:
 
 
 @pytest.mark.parametrize(
-    "options", [{"method": "darts"}, {"method": "darts", "order": 2}, {"method": "enas"}]
+    "options",
+    [
+        {"method": "darts"},
+        {"method": "darts", "order": 2},
+        {"method": "enas"},
+        {"method": "enas", "child_sampling": "fair"},
+    ],
 )
 def test_search_stores_alphas_and_a_valid_genotype(
     dataset: Path, tmp_path: Path, options: dict[str, object]
@@ -59,6 +65,34 @@ def test_early_stop_remedy_keeps_the_cell_before_the_collapse(
     # max_collapsed_edges=-1: every cell is "collapsed", so the search stops after its first epoch.
     assert trial.attrs["oneshot"]["stopped_at_epoch"] == 1
     assert len(trial.attrs["alphas"]) == 1
+    # No cell came before the collapse: the cap leaves no edge on none or skip_connect.
+    ops = trial.attrs["genotype"]["ops"]
+    assert not {"none", "skip_connect"} & set(ops)
+
+
+def test_the_cap_keeps_only_the_surest_collapse_edges() -> None:
+    from netsynth.oneshot.remedies import EarlyStop
+
+    net = NB201Supernet(OPS, (1, 16), 4, 4, 1)  # OPS: none, skip_connect, conv_3x3, avg_pool
+    p = torch.tensor(
+        [
+            [0.7, 0.1, 0.15, 0.05],  # none, surest
+            [0.1, 0.6, 0.2, 0.1],  # skip, second
+            [0.5, 0.1, 0.1, 0.3],  # none, capped: avg_pool next
+            [0.1, 0.1, 0.7, 0.1],
+            [0.1, 0.4, 0.3, 0.2],  # skip, capped: conv next
+            [0.1, 0.1, 0.1, 0.7],
+        ]
+    )
+    capped = EarlyStop(max_edges=2).capped(net, p)
+    assert capped.ops == (
+        "none",
+        "skip_connect",
+        "avg_pool_3x3",
+        "conv_3x3",
+        "conv_3x3",
+        "avg_pool_3x3",
+    )
 
 
 @pytest.mark.parametrize("method", ["darts", "enas"])
