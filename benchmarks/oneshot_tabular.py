@@ -11,6 +11,11 @@ divides W by the slowdown it finds (measured / table seconds): both sides then p
 the machine had at the time.
 
     NETSYNTH_THREADS=1 python benchmarks/oneshot_tabular.py --seeds 5 --epochs 4
+    NETSYNTH_THREADS=1 python benchmarks/oneshot_tabular.py --trajectory 12
+
+``--trajectory E``: plain DARTS for E epochs; after each epoch the cell its alpha derives
+(argmax per edge, from ``attrs["alphas"]``), looked up in the table: whether and when it
+collapses onto parameter-free ops.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from typing import Any
 
 import numpy as np
 import torch
@@ -52,7 +58,7 @@ class _Quiet:
 
 def search(
     table: TabularTable, options: dict[str, object], seed: int, epochs: int
-) -> dict[str, float]:
+) -> dict[str, Any]:
     space = tabular_space(table)
     config = OneShotConfig.from_dict({"epochs": epochs, **options})
     with tempfile.TemporaryDirectory() as folder:
@@ -69,7 +75,14 @@ def search(
         estimator.estimate(trial)
         seconds = time.perf_counter() - started
     ops = trial.attrs["genotype"]["ops"]
+    per_epoch = [
+        tuple(
+            max(probabilities, key=probabilities.get) for probabilities in entry["edges"].values()
+        )
+        for entry in trial.attrs["alphas"]
+    ]
     return {
+        "per_epoch": per_epoch,
         "test_acc": table.row(ops).test_acc,
         "seconds": seconds,
         "slowdown": slowdown(table),
@@ -111,9 +124,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--methods", nargs="*", default=list(METHODS), choices=list(METHODS))
+    parser.add_argument("--trajectory", type=int, default=0, metavar="EPOCHS")
     args = parser.parse_args()
     torch.set_num_threads(1)
     table = TabularTable.load()
+    if args.trajectory:
+        trajectory(table, args.seeds, args.trajectory)
+        return
     print(
         f"table best test acc {100 * table.best_test_acc():.2f}%; one cell trains in "
         f"{float(table.epoch_seconds.mean()) * table.epochs:.1f} s on average"
@@ -137,6 +154,26 @@ def main() -> None:
             f"({', '.join(f'{100 * a:.1f}' for a in accs)}) | {seconds:.1f} | {factor:.2f}x | "
             f"{statistics.mean(r['free'] for r in runs):.2f} | "
             f"{100 * random_mean:.2f}% ({k:.1f} cells) |",
+            flush=True,
+        )
+
+
+def trajectory(table: TabularTable, seeds: int, epochs: int) -> None:
+    runs = [search(table, {"method": "darts"}, seed, epochs) for seed in range(seeds)]
+    print(f"plain DARTS, seeds 0-{seeds - 1}: the cell derived after each epoch")
+    print(
+        "| epoch | test acc, mean (per seed) | param-free share "
+        "| cells with none or skip on 3+ edges |"
+    )
+    print("| --- | --- | --- | --- |")
+    for epoch in range(epochs):
+        cells = [run["per_epoch"][epoch] for run in runs]
+        accs = [table.row(cell).test_acc for cell in cells]
+        free = statistics.mean(parameter_free_share(NB201Genotype(cell)) for cell in cells)
+        collapsed = sum(sum(op in ("none", "skip_connect") for op in cell) >= 3 for cell in cells)
+        print(
+            f"| {epoch + 1} | {100 * statistics.mean(accs):.2f}% "
+            f"({', '.join(f'{100 * a:.1f}' for a in accs)}) | {free:.2f} | {collapsed}/{seeds} |",
             flush=True,
         )
 
