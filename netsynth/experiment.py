@@ -90,6 +90,10 @@ def estimator_from_config(data: Mapping[str, Any] | None) -> Estimator | None:
         from netsynth.tapas.tapas_estimator import TapasEstimator
 
         return TapasEstimator.from_dict(dict(data))
+    if data.get("type") == "zero_cost":
+        from netsynth.tapas.zero_cost_estimator import ZeroCostEstimator
+
+        return ZeroCostEstimator.from_dict(dict(data))
     if data.get("type") == "tabular":
         from netsynth.tabular.estimator import TabularEstimator
 

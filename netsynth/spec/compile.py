@@ -141,6 +141,11 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
 
             t = spec.tapas
             return TapasEstimator(estimator, lde=t.lde, tau=t.tau, min_records=t.min_records)
+        if spec.estimator == "zero_cost":
+            from netsynth.tapas.zero_cost_estimator import ZeroCostEstimator
+
+            z = spec.zero_cost_settings
+            return ZeroCostEstimator(estimator, proxy=z.proxy, batch_size=z.batch_size)
         return estimator
     assert spec.trial is not None
     if spec.trial.function is not None:

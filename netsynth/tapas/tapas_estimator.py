@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from netsynth.tapas.lde import DEFAULT_TAU, LifelongDatabase
 from netsynth.tapas.lde_record import LDERecord
+from netsynth.tapas.trainless import TrainLessEstimator
 
 if TYPE_CHECKING:
     from netsynth.estimation.training import TrainingEstimator
@@ -71,7 +72,7 @@ def fit_tap(
     return TAP(seed=seed).fit(selection.records), selection
 
 
-class TapasEstimator:
+class TapasEstimator(TrainLessEstimator):
     def __init__(
         self,
         train: TrainingEstimator,
@@ -82,7 +83,7 @@ class TapasEstimator:
     ) -> None:
         """``train``: the training estimator whose data, space and final stages are used;
         ``lde``: the LDE's storage URL (None: the experiment's own storage)."""
-        self.train = train
+        super().__init__(train)
         self.lde = lde
         self.tau = tau
         self.min_records = min_records
@@ -143,10 +144,7 @@ class TapasEstimator:
                 training=training.to_dict(),
             )[0]
         )
-        trial.set_attr("genotype", genotype.to_dict())
-        trial.set_attr("genotype_hash", genotype.hash())
-        trial.set_attr("architecture", genotype.describe())
-        trial.set_attr("training", training.to_dict())
+        self.describe_candidate(trial, genotype, training)
         trial.set_attr(
             "tapas",
             {
@@ -159,23 +157,12 @@ class TapasEstimator:
         )
         return {"val_acc": predicted, "predict_seconds": time.perf_counter() - started}
 
-    # -- lifecycle: the search is train-less, the final stages train for real ----------------
-
     def prepare(self, experiment: Any) -> None:
         """The training estimator's preflight (data, DCN), then the TAP fitted once."""
-        self.train.prepare(experiment)
+        super().prepare(experiment)
         if self.lde is None:  # default: the LDE in the experiment's own storage
             self.lde = _storage_url(experiment)
         self.tap()
-
-    def retrain(self, experiment: Any) -> None:
-        self.train.retrain(experiment)
-
-    def evaluate(self, experiment: Any) -> None:
-        self.train.evaluate(experiment)
-
-    def export(self, experiment: Any) -> None:
-        self.train.export(experiment)
 
 
 def _storage_url(experiment: Any) -> str | None:
