@@ -135,6 +135,7 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
             device=spec.execution.device,
             threads=spec.execution.threads,
             inherit_epochs=spec.inheritance.epochs if spec.inheritance is not None else None,
+            lde=spec.tapas.lde,
         )
         if spec.estimator == "tapas":
             from netsynth.tapas.tapas_estimator import TapasEstimator

@@ -311,9 +311,11 @@ class OneShotSpec(Strict):
 
 
 class TapasSpec(Strict):
-    """``estimator: tapas`` settings: the LDE to learn from (a storage URL; null: the
-    experiment's own storage, plus the seed records shipped with netsynth), the DCN window
-    ``tau`` and the fewest records to train on (nearest datasets are added to reach it)."""
+    """TAPAS settings. ``lde``: the shared LDE (a storage URL; null: the experiment's own
+    storage): every experiment's trained trials join it as RETRAINING starts, and
+    ``estimator: tapas`` learns from it (plus the seed records shipped with netsynth). For
+    ``estimator: tapas`` also the DCN window ``tau`` and the fewest records to train on
+    (nearest datasets are added to reach it)."""
 
     lde: str | None = None
     tau: float = Field(default=0.05, gt=0, le=1)
