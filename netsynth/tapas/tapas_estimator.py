@@ -18,7 +18,7 @@ from netsynth.tapas.trainless import TrainLessEstimator
 
 if TYPE_CHECKING:
     from netsynth.estimation.training import TrainingEstimator
-    from netsynth.tapas.predictor import TAP
+    from netsynth.tapas.predictor import TAP, TAPConfig
     from netsynth.trial import Trial
 
 MIN_RECORDS = 100  # below this many within tau, the nearest datasets by DCN are added
@@ -63,13 +63,14 @@ def fit_tap(
     tau: float = DEFAULT_TAU,
     min_records: int = MIN_RECORDS,
     seed: int = 0,
+    config: TAPConfig | None = None,
 ) -> tuple[TAP, Selection]:
     from netsynth.tapas.predictor import TAP
 
     selection = select_records(lde.records(), dcn, tau=tau, min_records=min_records)
     if not selection.records:
         raise ValueError(f"the LDE at {lde.url!r} holds no records to train the TAP on")
-    return TAP(seed=seed).fit(selection.records), selection
+    return TAP(config, seed=seed).fit(selection.records), selection
 
 
 class TapasEstimator(TrainLessEstimator):
