@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from torch import nn
 
 from netsynth.space.genotype import Genotype
-from netsynth.tapas.encoding import TOKEN_WIDTH, encode_layers
+from netsynth.tapas.encoding import OWN_WIDTH, TOKEN_WIDTH, token_rows
 from netsynth.tapas.lde_record import LDERecord
 
 CONTEXT_WIDTH = 4  # DCN, 1/classes, epochs, learning rate
@@ -59,17 +59,28 @@ def encode_batch(
     """(N, T, 2 * TOKEN_WIDTH + CONTEXT_WIDTH) step inputs (no accuracy field), the number of
     steps of each network (N,), and the chance accuracy 1/N_classes of each (N,)."""
     encoded = [
-        encode_layers(g, s, k) for g, s, k in zip(genotypes, input_shapes, num_classes, strict=True)
+        token_rows(g, s, k) for g, s, k in zip(genotypes, input_shapes, num_classes, strict=True)
     ]
     steps = [(len(e) + 1) // 2 for e in encoded]
-    out = np.zeros((len(encoded), max(steps), STEP_WIDTH - 1), dtype=np.float32)
+    # written in place, token by token: (N, 2T, TOKEN_WIDTH) is the same memory as (N, T, 2 *
+    # TOKEN_WIDTH), so token 2t and 2t+1 land side by side in step t
+    tokens = np.zeros((len(encoded), 2 * max(steps, default=1), TOKEN_WIDTH), dtype=np.float32)
     for i, rows in enumerate(encoded):
-        pairs = np.zeros((steps[i] * 2, TOKEN_WIDTH), dtype=np.float32)
-        pairs[: len(rows)] = rows
-        out[i, : steps[i], : 2 * TOKEN_WIDTH] = pairs.reshape(steps[i], 2 * TOKEN_WIDTH)
-        out[i, : steps[i], 2 * TOKEN_WIDTH :] = contexts[i]
+        for t, (own, summary) in enumerate(rows):
+            tokens[i, t, :OWN_WIDTH] = own
+            tokens[i, t, OWN_WIDTH:] = summary
+    n, t2, _ = tokens.shape
+    context = np.asarray(contexts, dtype=np.float32).reshape(n, 1, -1)
+    active = np.arange(t2 // 2)[None, :, None] < np.asarray(steps)[:, None, None]
+    x = np.concatenate(
+        [
+            tokens.reshape(n, t2 // 2, 2 * TOKEN_WIDTH),
+            np.broadcast_to(context, (n, t2 // 2, context.shape[2])) * active,
+        ],
+        axis=2,
+    )
     chance = torch.tensor([1.0 / k for k in num_classes], dtype=torch.float32)
-    return torch.from_numpy(out), torch.tensor(steps), chance
+    return torch.from_numpy(x), torch.tensor(steps), chance
 
 
 class TAPNet(nn.Module):
@@ -80,18 +91,28 @@ class TAPNet(nn.Module):
         self.head = nn.Linear(hidden, 1)
 
     def forward(self, x: torch.Tensor, steps: torch.Tensor, chance: torch.Tensor) -> torch.Tensor:
-        """x (N, T, STEP_WIDTH - 1) -> the accuracy after each network's last step (N,)."""
-        n = x.shape[0]
-        h1 = c1 = x.new_zeros(n, self.lstm1.hidden_size)
-        h2 = c2 = x.new_zeros(n, self.lstm2.hidden_size)
+        """x (N, T, STEP_WIDTH - 1) -> the accuracy after each network's last step (N,).
+
+        The networks are sorted by their number of steps, longest first, so that step t runs
+        only on the prefix still going: no work is spent on padding."""
+        order = torch.argsort(steps, descending=True, stable=True)
+        x, chance = x[order], chance[order]
+        going = [int(k) for k in (steps[order][None, :] > torch.arange(x.shape[1])[:, None]).sum(1)]
+        h1 = c1 = x.new_zeros(x.shape[0], self.lstm1.hidden_size)
+        h2 = c2 = x.new_zeros(x.shape[0], self.lstm2.hidden_size)
         accuracy = chance
-        final = chance
-        for t in range(x.shape[1]):
-            h1, c1 = self.lstm1(torch.cat([x[:, t], accuracy[:, None]], 1), (h1, c1))
+        done: list[torch.Tensor] = []  # the accuracies of the networks that ended, by step
+        for t, k in enumerate(going):
+            if k < len(accuracy):  # the tail ended at the previous step
+                done.append(accuracy[k:])
+                h1, c1, h2, c2, accuracy, chance = (
+                    v[:k] for v in (h1, c1, h2, c2, accuracy, chance)
+                )
+            h1, c1 = self.lstm1(torch.cat([x[:k, t], accuracy[:, None]], 1), (h1, c1))
             h2, c2 = self.lstm2(h1, (h2, c2))
             accuracy = chance + (1 - chance) * torch.sigmoid(self.head(h2)[:, 0])
-            final = torch.where(steps == t + 1, accuracy, final)
-        return final
+        ordered = torch.cat([accuracy, *reversed(done)])
+        return ordered[torch.argsort(order)]
 
 
 class TAP:
@@ -139,14 +160,15 @@ class TAP:
         training: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
     ) -> NDArray[np.float64]:
         """Predicted accuracies of ``genotypes`` on a dataset of this DCN and shape."""
-        trainings = (
-            list(training) if isinstance(training, (list, tuple)) else [training] * len(genotypes)
-        )
+        if isinstance(training, (list, tuple)):
+            contexts = [context_of(dcn, num_classes, t) for t in training]
+        else:  # one recipe for all
+            contexts = [context_of(dcn, num_classes, training)] * len(genotypes)  # type: ignore[arg-type]
         x, steps, chance = encode_batch(
             genotypes,
-            [context_of(dcn, num_classes, t) for t in trainings],  # type: ignore[arg-type]
+            contexts,
             [input_shape] * len(genotypes),
             [num_classes] * len(genotypes),
         )
-        with torch.no_grad():
+        with torch.inference_mode():
             return self.net(x, steps, chance).double().numpy()

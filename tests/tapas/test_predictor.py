@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.stats import kendalltau
 
 from netsynth.space.chain_genotype import ChainGenotype
@@ -31,6 +32,7 @@ def _records(n: int, seed: int) -> list[LDERecord]:
     return out
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 def test_a_tap_trained_on_a_planted_relation_learns_it() -> None:
     tap = TAP(TAPConfig(epochs=250), seed=0).fit(_records(300, seed=0))
     test = _records(100, seed=1)
@@ -45,6 +47,7 @@ def test_a_tap_trained_on_a_planted_relation_learns_it() -> None:
     assert easy[0] > hard[0]  # it uses the DCN
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 def test_predictions_are_deterministic_and_at_least_chance() -> None:
     records = _records(40, seed=2)
     a = TAP(TAPConfig(epochs=20), seed=5).fit(records)
