@@ -141,7 +141,14 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
             from netsynth.tapas.tapas_estimator import TapasEstimator
 
             t = spec.tapas
-            return TapasEstimator(estimator, lde=t.lde, tau=t.tau, min_records=t.min_records)
+            return TapasEstimator(
+                estimator,
+                lde=t.lde,
+                tau=t.tau,
+                min_records=t.min_records,
+                fit_epochs=t.fit_epochs,
+                proxies=tuple(t.proxies),
+            )
         if spec.estimator == "zero_cost":
             from netsynth.tapas.zero_cost_estimator import ZeroCostEstimator
 

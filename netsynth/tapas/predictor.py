@@ -38,9 +38,17 @@ STEP_WIDTH = 2 * TOKEN_WIDTH + CONTEXT_WIDTH + 1  # two tokens, context, accurac
 @dataclass(frozen=True)
 class TAPConfig:
     hidden: int = 64  # units of each of the two LSTMs
-    epochs: int = 200  # full-batch Adam steps over the selected records
+    epochs: int = 200  # passes of Adam over the selected records
+    batch_size: int | None = None  # records per step; None: one full-batch step per pass
     lr: float = 1e-2
     weight_decay: float = 1e-4
+    # data-free zero-cost proxies appended to the context (netsynth.tapas.proxy_features)
+    proxies: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from netsynth.tapas.proxy_features import check_proxies
+
+        object.__setattr__(self, "proxies", check_proxies(self.proxies))
 
 
 def context_of(dcn: float, num_classes: int, training: dict[str, Any] | None) -> list[float]:
@@ -84,9 +92,10 @@ def encode_batch(
 
 
 class TAPNet(nn.Module):
-    def __init__(self, hidden: int) -> None:
+    def __init__(self, hidden: int, extra: int = 0) -> None:
+        """``extra``: context numbers beyond CONTEXT_WIDTH (proxy features)."""
         super().__init__()
-        self.lstm1 = nn.LSTMCell(STEP_WIDTH, hidden)
+        self.lstm1 = nn.LSTMCell(STEP_WIDTH + extra, hidden)
         self.lstm2 = nn.LSTMCell(hidden, hidden)
         self.head = nn.Linear(hidden, 1)
 
@@ -122,30 +131,51 @@ class TAP:
         self.config = config or TAPConfig()
         self.seed = seed
         torch.manual_seed(seed)
-        self.net = TAPNet(self.config.hidden)
+        self.net = TAPNet(self.config.hidden, len(self.config.proxies))
         self.fitted_on = 0
+
+    def _with_proxies(
+        self,
+        contexts: list[list[float]],
+        genotypes: Sequence[Genotype | dict[str, Any]],
+        shapes: Sequence[Sequence[int]],
+        classes: Sequence[int],
+    ) -> list[list[float]]:
+        if not self.config.proxies:
+            return contexts
+        from netsynth.tapas.proxy_features import proxy_features
+
+        return [
+            [*c, *proxy_features(g, s, k, self.config.proxies)]
+            for c, g, s, k in zip(contexts, genotypes, shapes, classes, strict=True)
+        ]
 
     def fit(self, records: Sequence[LDERecord]) -> TAP:
         if not records:
             raise ValueError("the TAP needs at least one LDE record to learn from")
-        x, steps, chance = encode_batch(
-            [r.genotype for r in records],
-            [context_of(r.dcn, r.num_classes, r.training) for r in records],
-            [r.input_shape for r in records],
-            [r.num_classes for r in records],
-        )
+        genotypes = [r.genotype for r in records]
+        shapes = [r.input_shape for r in records]
+        classes = [r.num_classes for r in records]
+        contexts = [context_of(r.dcn, r.num_classes, r.training) for r in records]
+        contexts = self._with_proxies(contexts, genotypes, shapes, classes)
+        x, steps, chance = encode_batch(genotypes, contexts, shapes, classes)
         target = torch.tensor([r.accuracy for r in records], dtype=torch.float32)
         torch.manual_seed(self.seed)
-        self.net = TAPNet(self.config.hidden)
+        self.net = TAPNet(self.config.hidden, len(self.config.proxies))
         optimizer = torch.optim.Adam(
             self.net.parameters(), lr=self.config.lr, weight_decay=self.config.weight_decay
         )
         self.net.train()
+        generator = torch.Generator().manual_seed(self.seed)
+        size = self.config.batch_size or len(target)
         for _ in range(self.config.epochs):
-            loss = nn.functional.mse_loss(self.net(x, steps, chance), target)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            order = torch.randperm(len(target), generator=generator) if size < len(target) else None
+            for start in range(0, len(target), size):
+                i = order[start : start + size] if order is not None else slice(None)
+                loss = nn.functional.mse_loss(self.net(x[i], steps[i], chance[i]), target[i])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
         self.net.eval()
         self.fitted_on = len(records)
         return self
@@ -164,11 +194,9 @@ class TAP:
             contexts = [context_of(dcn, num_classes, t) for t in training]
         else:  # one recipe for all
             contexts = [context_of(dcn, num_classes, training)] * len(genotypes)  # type: ignore[arg-type]
-        x, steps, chance = encode_batch(
-            genotypes,
-            contexts,
-            [input_shape] * len(genotypes),
-            [num_classes] * len(genotypes),
-        )
+        shapes = [input_shape] * len(genotypes)
+        classes = [num_classes] * len(genotypes)
+        contexts = self._with_proxies(contexts, genotypes, shapes, classes)
+        x, steps, chance = encode_batch(genotypes, contexts, shapes, classes)
         with torch.inference_mode():
             return self.net(x, steps, chance).double().numpy()

@@ -81,13 +81,20 @@ class TapasEstimator(TrainLessEstimator):
         lde: str | None = None,
         tau: float = DEFAULT_TAU,
         min_records: int = MIN_RECORDS,
+        fit_epochs: int = 200,
+        proxies: tuple[str, ...] = (),
     ) -> None:
         """``train``: the training estimator whose data, space and final stages are used;
-        ``lde``: the LDE's storage URL (None: the experiment's own storage)."""
+        ``lde``: the LDE's storage URL (None: the experiment's own storage); ``fit_epochs``
+        and ``proxies``: the TAP's fit steps and data-free proxy inputs (``TAPConfig``)."""
+        from netsynth.tapas.proxy_features import check_proxies
+
         super().__init__(train)
         self.lde = lde
         self.tau = tau
         self.min_records = min_records
+        self.fit_epochs = fit_epochs
+        self.proxies = check_proxies(proxies)
         self._tap: TAP | None = None
         self._dcn: float | None = None
 
@@ -98,6 +105,8 @@ class TapasEstimator(TrainLessEstimator):
             "lde": self.lde,
             "tau": self.tau,
             "min_records": self.min_records,
+            "fit_epochs": self.fit_epochs,
+            "proxies": list(self.proxies),
         }
 
     @classmethod
@@ -109,6 +118,8 @@ class TapasEstimator(TrainLessEstimator):
             lde=data.get("lde"),
             tau=data.get("tau", DEFAULT_TAU),
             min_records=data.get("min_records", MIN_RECORDS),
+            fit_epochs=data.get("fit_epochs", 200),
+            proxies=tuple(data.get("proxies", ())),
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -123,10 +134,17 @@ class TapasEstimator(TrainLessEstimator):
 
     def tap(self) -> TAP:
         if self._tap is None:
+            from netsynth.tapas.predictor import TAPConfig
+
+            self.train._set_threads()  # the user's thread budget (NETSYNTH_THREADS)
             lde = LifelongDatabase(self.lde or "memory")
             try:
                 self._tap, self._selection = fit_tap(
-                    lde, self.dcn(), tau=self.tau, min_records=self.min_records
+                    lde,
+                    self.dcn(),
+                    tau=self.tau,
+                    min_records=self.min_records,
+                    config=TAPConfig(epochs=self.fit_epochs, proxies=self.proxies),
                 )
             finally:
                 lde.close()

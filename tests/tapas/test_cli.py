@@ -14,7 +14,7 @@ TAPAS_DIGITS = """
 name: trainless
 data: {dataset: digits}
 estimator: tapas
-tapas: {min_records: 20}
+tapas: {min_records: 20, fit_epochs: 20, proxies: [synflow]}
 space:
   type: chain
   max_layers: 3
