@@ -156,8 +156,8 @@ def load_seed(path: Path = SEED_PATH) -> list[LDERecord]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--archs", type=int, default=80, help="architectures per dataset")
-    parser.add_argument("--budget-s", type=float, default=1800.0, help="wall budget, seconds")
+    parser.add_argument("--archs", type=int, default=300, help="architectures per dataset")
+    parser.add_argument("--budget-s", type=float, default=3600.0, help="wall budget, seconds")
     parser.add_argument("--out", type=Path, default=SEED_PATH)
     args = parser.parse_args(argv)
     started = time.perf_counter()
