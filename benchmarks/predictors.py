@@ -68,8 +68,9 @@ VARIANTS: dict[str, tuple[TAPConfig, bool]] = {
     "TAP all": (TAPConfig(), False),
     "TAP DCN-filtered": (TAPConfig(), True),
     "TAP all +synflow": (TAPConfig(proxies=("synflow",)), False),
-    "TAP all minibatch": (TAPConfig(batch_size=128, epochs=40), False),
-    "TAP DCN minibatch": (TAPConfig(batch_size=128, epochs=40), True),
+    # the fit before minibatches: 200 full-batch Adam steps
+    "TAP all full-batch": (TAPConfig(epochs=200, batch_size=None), False),
+    "TAP DCN full-batch": (TAPConfig(epochs=200, batch_size=None), True),
 }
 
 
@@ -217,7 +218,9 @@ def main() -> None:
     parser.add_argument("--sections", default=",".join(SECTIONS), help="which to run")
     parser.add_argument("--held-out", default="", help="datasets to hold out (default: all)")
     parser.add_argument(
-        "--variants", default="TAP all,TAP DCN-filtered,TAP all +synflow", help="TAP variants"
+        "--variants",
+        default="TAP all,TAP DCN-filtered,TAP all +synflow,TAP all full-batch",
+        help="TAP variants (VARIANTS)",
     )
     parser.add_argument("--no-proxies", action="store_true", help="skip the proxy columns")
     parser.add_argument("--tap", default="TAP all", help="the variant of throughput and search")

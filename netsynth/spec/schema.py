@@ -320,7 +320,7 @@ class TapasSpec(Strict):
     lde: str | None = None
     tau: float = Field(default=0.05, gt=0, le=1)
     min_records: int = Field(default=100, ge=1)
-    fit_epochs: int = Field(default=200, ge=1)  # full-batch Adam steps of the TAP's fit
+    fit_epochs: int = Field(default=40, ge=1)  # passes of the TAP's fit over its records
     # data-free zero-cost proxies as extra TAP inputs (see netsynth.tapas.proxy_features)
     proxies: list[Literal["synflow", "params"]] = Field(default_factory=list)
 

@@ -35,8 +35,8 @@ def add_tapas_commands(commands: Any) -> None:
     predict.add_argument(
         "--fit-epochs",
         type=int,
-        default=200,
-        help="full-batch Adam steps of the TAP's fit (fewer: faster, rougher)",
+        default=40,
+        help="passes of the TAP's fit over its records (fewer: faster, rougher)",
     )
     predict.add_argument(
         "--training",

@@ -38,8 +38,11 @@ STEP_WIDTH = 2 * TOKEN_WIDTH + CONTEXT_WIDTH + 1  # two tokens, context, accurac
 @dataclass(frozen=True)
 class TAPConfig:
     hidden: int = 64  # units of each of the two LSTMs
-    epochs: int = 200  # passes of Adam over the selected records
-    batch_size: int | None = None  # records per step; None: one full-batch step per pass
+    # Minibatches of 128 for 40 passes: on the seed LDE's five datasets outside the issue's
+    # eight (benchmarks/predictors.py), it ranked as well or better than 200 full-batch steps,
+    # 2-4x faster
+    epochs: int = 40  # passes of Adam over the selected records
+    batch_size: int | None = 128  # records per step; None: one full-batch step per pass
     lr: float = 1e-2
     weight_decay: float = 1e-4
     # data-free zero-cost proxies appended to the context (netsynth.tapas.proxy_features)

@@ -81,12 +81,12 @@ class TapasEstimator(TrainLessEstimator):
         lde: str | None = None,
         tau: float = DEFAULT_TAU,
         min_records: int = MIN_RECORDS,
-        fit_epochs: int = 200,
+        fit_epochs: int = 40,
         proxies: tuple[str, ...] = (),
     ) -> None:
         """``train``: the training estimator whose data, space and final stages are used;
         ``lde``: the LDE's storage URL (None: the experiment's own storage); ``fit_epochs``
-        and ``proxies``: the TAP's fit steps and data-free proxy inputs (``TAPConfig``)."""
+        and ``proxies``: the TAP's fit passes and data-free proxy inputs (``TAPConfig``)."""
         from netsynth.tapas.proxy_features import check_proxies
 
         super().__init__(train)
@@ -118,7 +118,7 @@ class TapasEstimator(TrainLessEstimator):
             lde=data.get("lde"),
             tau=data.get("tau", DEFAULT_TAU),
             min_records=data.get("min_records", MIN_RECORDS),
-            fit_epochs=data.get("fit_epochs", 200),
+            fit_epochs=data.get("fit_epochs", 40),
             proxies=tuple(data.get("proxies", ())),
         )
 

@@ -34,7 +34,7 @@ def _records(n: int, seed: int) -> list[LDERecord]:
 
 @pytest.mark.usefixtures("one_torch_thread")
 def test_a_tap_trained_on_a_planted_relation_learns_it() -> None:
-    tap = TAP(TAPConfig(epochs=250), seed=0).fit(_records(300, seed=0))
+    tap = TAP(TAPConfig(), seed=0).fit(_records(300, seed=0))
     test = _records(100, seed=1)
     for dcn in (0.1, 0.7):
         genotypes = [r.genotype for r in test]
