@@ -65,12 +65,14 @@ def _proxy_scores(records: list[LDERecord], splits: object) -> dict[str, np.ndar
 # the TAP configurations measured side by side; "DCN" selects the records near the held-out
 # dataset's DCN (tau 0.05, widened to >= 100 records) instead of every other dataset's
 VARIANTS: dict[str, tuple[TAPConfig, bool]] = {
-    "TAP all": (TAPConfig(), False),
+    "TAP all": (TAPConfig(), False),  # the default: minibatches, MSE + pairwise ranking loss
     "TAP DCN-filtered": (TAPConfig(), True),
     "TAP all +synflow": (TAPConfig(proxies=("synflow",)), False),
-    # the fit before minibatches: 200 full-batch Adam steps
-    "TAP all full-batch": (TAPConfig(epochs=200, batch_size=None), False),
-    "TAP DCN full-batch": (TAPConfig(epochs=200, batch_size=None), True),
+    "MSE all": (TAPConfig(rank_weight=0.0), False),  # squared error alone
+    "MSE DCN-filtered": (TAPConfig(rank_weight=0.0), True),
+    "MSE all +synflow": (TAPConfig(rank_weight=0.0, proxies=("synflow",)), False),
+    # the fit before: 200 full-batch Adam steps on the squared error
+    "MSE all full-batch": (TAPConfig(epochs=200, batch_size=None, rank_weight=0.0), False),
 }
 
 
@@ -219,7 +221,7 @@ def main() -> None:
     parser.add_argument("--held-out", default="", help="datasets to hold out (default: all)")
     parser.add_argument(
         "--variants",
-        default="TAP all,TAP DCN-filtered,TAP all +synflow,TAP all full-batch",
+        default="TAP all,TAP DCN-filtered,TAP all +synflow,MSE all,MSE all full-batch",
         help="TAP variants (VARIANTS)",
     )
     parser.add_argument("--no-proxies", action="store_true", help="skip the proxy columns")

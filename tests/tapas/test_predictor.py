@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from scipy.stats import kendalltau
 
 from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.chain_space import ChainSpace, ChainSpaceConfig
 from netsynth.tapas.lde_record import LDERecord
-from netsynth.tapas.predictor import TAP, TAPConfig
+from netsynth.tapas.predictor import TAP, TAPConfig, rank_loss
 
 SPACE = ChainSpace(ChainSpaceConfig(max_layers=5, widths=[8, 16, 32, 64]))
 
@@ -56,3 +57,14 @@ def test_predictions_are_deterministic_and_at_least_chance() -> None:
     pa = a.predict(genotypes, dcn=0.4, input_shape=(1, 40), num_classes=10)
     assert np.array_equal(pa, b.predict(genotypes, dcn=0.4, input_shape=(1, 40), num_classes=10))
     assert pa.min() >= 0.1 and pa.max() <= 1.0
+
+
+def test_the_ranking_loss_counts_only_pairs_of_one_dataset_in_the_wrong_order() -> None:
+    target = torch.tensor([0.9, 0.5, 0.2, 0.8])
+    group = torch.tensor([0, 0, 0, 1])  # the last network is of another dataset
+    right = rank_loss(torch.tensor([0.9, 0.5, 0.2, 0.0]), target, group)
+    wrong = rank_loss(torch.tensor([0.2, 0.5, 0.9, 0.0]), target, group)
+    assert right < 0.01 < 1.0 < wrong
+    # the other dataset's network, however it is predicted, changes nothing
+    assert rank_loss(torch.tensor([0.9, 0.5, 0.2, 1.0]), target, group) == right
+    assert rank_loss(torch.tensor([0.5, 0.5]), torch.tensor([0.6, 0.4]), torch.tensor([0, 1])) == 0
