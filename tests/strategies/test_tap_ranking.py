@@ -3,12 +3,14 @@ proposed; its own trained trials join the TAP's records; what it cannot rank, it
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
 from netsynth.space.architecture_space import make_architecture_space
+from netsynth.spec import SpecError, compile_spec, parse_spec
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.predictor_guided import PredictorGuided
@@ -101,3 +103,21 @@ def test_what_it_cannot_rank_is_refused_with_what_to_do() -> None:
     space = strategy.context.architecture.flat()  # type: ignore[union-attr]
     with pytest.raises(TAPRankingError, match="PREPARING"):
         strategy.propose(space, [], [0])
+
+
+def test_a_spec_names_the_tap_as_the_predictor(tmp_path: Path) -> None:
+    spec = {
+        "name": "guided",
+        "data": {"dataset": "digits"},
+        "space": CHAIN,
+        "algorithm": {"name": "bananas", "predictor": "tap", "candidates": 500},
+        "budget": {"max_trials": 3},
+    }
+    compiled = compile_spec(parse_spec(spec), source="s.yaml", base_dir=tmp_path, storage="memory")
+    strategy = compiled.experiment.strategy
+    assert isinstance(strategy, PredictorGuided)
+    assert (strategy.predictor, strategy.candidates) == ("tap", 500)
+    assert strategy.to_dict()["predictor"] == "tap"  # stored, so a resume rebuilds it
+    cells = {**spec, "space": {"type": "nb201", "init_channels": 4, "cells_per_stage": 1}}
+    with pytest.raises(SpecError, match="chain networks only"):
+        compile_spec(parse_spec(cells), source="s.yaml", base_dir=tmp_path, storage="memory")
