@@ -121,3 +121,27 @@ def test_a_spec_names_the_tap_as_the_predictor(tmp_path: Path) -> None:
     cells = {**spec, "space": {"type": "nb201", "init_channels": 4, "cells_per_stage": 1}}
     with pytest.raises(SpecError, match="chain networks only"):
         compile_spec(parse_spec(cells), source="s.yaml", base_dir=tmp_path, storage="memory")
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_a_tap_guided_search_runs_end_to_end_on_what_preparing_stored(tmp_path: Path) -> None:
+    spec = {
+        "name": "guided",
+        "data": {"dataset": "digits"},
+        "space": {**CHAIN, "training": {**CHAIN["training"], "lr": 0.01, "epochs": 1}},  # type: ignore[dict-item]
+        "algorithm": {"name": "bananas", "predictor": "tap", "candidates": 50, "warmup": 2},
+        "budget": {"max_trials": 4},
+        "final": {"top_k": 1, "epochs": 1, "export_dir": str(tmp_path / "out")},
+        "seed": 0,
+    }
+    compiled = compile_spec(parse_spec(spec), source="s.yaml", base_dir=tmp_path, storage="memory")
+    experiment = compiled.experiment
+    assert experiment.run(compiled.estimator, progress=False, **compiled.run_options).value == (
+        "COMPLETED"
+    ), experiment.record.reason
+    trials = experiment.trials()
+    assert [t.attrs["origin"] for t in trials] == ["tap"] * 4
+    assert all(0.1 <= t.attrs["predicted"] <= 1.0 and "val_acc" in t.metrics for t in trials)
+    ranker = experiment.strategy._ranker  # type: ignore[attr-defined]
+    assert ranker.facts()[:3] == (experiment.record.attrs["dcn"]["dcn"], (1, 8, 8), 10)
+    assert ranker._model[0] == (0, 1, 2)  # the last proposal learned from the three trained
