@@ -29,7 +29,7 @@ from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.nb201_genotype import NB201Genotype
 from netsynth.tabular.table import TabularTable
 from netsynth.tapas.lde_record import LDERecord
-from netsynth.tapas.predictor import TAP
+from netsynth.tapas.predictor import TAP, TAPConfig
 from netsynth.tapas.seed_lde import (
     SEED_DATASETS,
     load_seed,
@@ -62,41 +62,56 @@ def _proxy_scores(records: list[LDERecord], splits: object) -> dict[str, np.ndar
     return {k: np.asarray(v) for k, v in out.items()}
 
 
-def leave_one_dataset_out(records: list[LDERecord], quick: bool) -> None:
+# the TAP configurations measured side by side; "DCN" selects the records near the held-out
+# dataset's DCN (tau 0.05, widened to >= 100 records) instead of every other dataset's
+VARIANTS: dict[str, tuple[TAPConfig, bool]] = {
+    "TAP all": (TAPConfig(), False),  # the default: minibatches, MSE + pairwise ranking loss
+    "TAP DCN-filtered": (TAPConfig(), True),
+    "TAP all +synflow": (TAPConfig(proxies=("synflow",)), False),
+    "MSE all": (TAPConfig(rank_weight=0.0), False),  # squared error alone
+    "MSE DCN-filtered": (TAPConfig(rank_weight=0.0), True),
+    "MSE all +synflow": (TAPConfig(rank_weight=0.0, proxies=("synflow",)), False),
+    # the fit before: 200 full-batch Adam steps on the squared error
+    "MSE all full-batch": (TAPConfig(epochs=200, batch_size=None, rank_weight=0.0), False),
+}
+
+
+def leave_one_dataset_out(
+    records: list[LDERecord], held_out: list[str], variants: list[str], proxies: bool
+) -> None:
     print("\n## Leave-one-dataset-out on the seed LDE (Kendall tau / Spearman rho)\n")
-    names = sorted({r.dataset for r in records})
-    header = ["held out", "DCN", "n", "TAP all", "TAP DCN-filtered", *PROXY_NAMES]
+    header = ["held out", "DCN", "n", *variants, *(PROXY_NAMES if proxies else [])]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
-    for name in names:
+    for name in held_out:
         held = [r for r in records if r.dataset == name]
         rest = [r for r in records if r.dataset != name]
         real = np.array([r.accuracy for r in held])
         dcn = held[0].dcn
         cells = [name, f"{dcn:.3f}", str(len(held))]
-        for selection in (rest, select_records(records, dcn, exclude=name).records):
-            tap = TAP(seed=0).fit(selection)
-            pred = np.concatenate(
-                [
-                    tap.predict(
-                        [r.genotype],
-                        dcn=dcn,
-                        input_shape=r.input_shape,
-                        num_classes=r.num_classes,
-                        training=r.training,
-                    )
-                    for r in held
-                ]
+        for variant in variants:
+            config, filtered = VARIANTS[variant]
+            selection = select_records(records, dcn, exclude=name).records if filtered else rest
+            started = time.perf_counter()
+            tap = TAP(config, seed=0).fit(selection)
+            pred = tap.predict(
+                [r.genotype for r in held],
+                dcn=dcn,
+                input_shape=held[0].input_shape,
+                num_classes=held[0].num_classes,
+                training=[r.training for r in held],
             )
             t, rho = _corr(pred, real)
-            cells.append(f"{t:.2f} / {rho:.2f} ({len(selection)})")
-        splits = make_splits(SEED_DATASETS[name](), val_fraction=0.25, test_fraction=0.1, seed=0)
-        for scores in _proxy_scores(held, splits).values():
-            t, rho = _corr(scores, real)
-            cells.append(f"{t:.2f} / {rho:.2f}")
+            seconds = time.perf_counter() - started
+            cells.append(f"{t:.2f} / {rho:.2f} ({len(selection)}; {seconds:.0f} s)")
+        if proxies:
+            splits = make_splits(
+                SEED_DATASETS[name](), val_fraction=0.25, test_fraction=0.1, seed=0
+            )
+            for scores in _proxy_scores(held, splits).values():
+                t, rho = _corr(scores, real)
+                cells.append(f"{t:.2f} / {rho:.2f}")
         print("| " + " | ".join(cells) + " |", flush=True)
-        if quick:
-            break
 
 
 def tabular_spearman(quick: bool) -> None:
@@ -129,25 +144,29 @@ def tabular_spearman(quick: bool) -> None:
         print(f"| {name} | {rho:.3f} | {t:.3f} |")
 
 
-def throughput(records: list[LDERecord]) -> TAP:
-    tap = TAP(seed=0)
+def throughput(records: list[LDERecord], config: TAPConfig) -> TAP:
+    tap = TAP(config, seed=0)
     started = time.perf_counter()
     tap.fit(records)
     fit_s = time.perf_counter() - started
     genotypes = [g for g, _ in sample_candidates(10_000, seed=7)]
     tap.predict(genotypes[:100], dcn=0.5, input_shape=(1, 40), num_classes=10)  # warm up
-    started = time.perf_counter()
-    tap.predict(genotypes, dcn=0.5, input_shape=(1, 40), num_classes=10)
-    seconds = time.perf_counter() - started
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        tap.predict(genotypes, dcn=0.5, input_shape=(1, 40), num_classes=10)
+        runs.append(time.perf_counter() - started)
+    best, median = min(runs), float(np.median(runs))
     print("\n## TAP throughput (CPU, one thread, encoding included)\n")
     print(
-        f"fit on {len(records)} records: {fit_s:.1f} s; predicted 10,000 networks in "
-        f"{seconds:.2f} s = {10_000 / seconds:,.0f} networks/s"
+        f"fit on {len(records)} records: {fit_s:.1f} s; 10,000 networks predicted 5 times: "
+        f"best {best:.3f} s = {10_000 / best:,.0f} networks/s, median {median:.3f} s = "
+        f"{10_000 / median:,.0f} networks/s"
     )
     return tap
 
 
-def trainless_search(records: list[LDERecord], quick: bool) -> None:
+def trainless_search(records: list[LDERecord], quick: bool, config: TAPConfig) -> None:
     """MNIST-1D is held out: the TAP learns from the other datasets' records only."""
     target = "mnist1d"
     dataset = SEED_DATASETS[target]()
@@ -155,7 +174,7 @@ def trainless_search(records: list[LDERecord], quick: bool) -> None:
     dcn = next(r.dcn for r in records if r.dataset == target)
     started = time.perf_counter()
     selection = select_records(records, dcn, exclude=target).records
-    tap = TAP(seed=0).fit(selection)
+    tap = TAP(config, seed=0).fit(selection)
     candidates = sample_candidates(1000 if quick else 10_000, seed=11)
     pred = tap.predict(
         [g for g, _ in candidates],
@@ -192,9 +211,21 @@ def trainless_search(records: list[LDERecord], quick: bool) -> None:
     )
 
 
+SECTIONS = ("loo", "tabular", "throughput", "search")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smoke run: one dataset, less")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help="which to run")
+    parser.add_argument("--held-out", default="", help="datasets to hold out (default: all)")
+    parser.add_argument(
+        "--variants",
+        default="TAP all,TAP DCN-filtered,TAP all +synflow,MSE all,MSE all full-batch",
+        help="TAP variants (VARIANTS)",
+    )
+    parser.add_argument("--no-proxies", action="store_true", help="skip the proxy columns")
+    parser.add_argument("--tap", default="TAP all", help="the variant of throughput and search")
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("NETSYNTH_THREADS", "1")))
     records = load_seed()
@@ -203,10 +234,20 @@ def main() -> None:
         f"{torch.__version__}, {torch.get_num_threads()} thread(s); seed LDE: "
         f"{len(records)} records on {len({r.dataset for r in records})} datasets"
     )
-    leave_one_dataset_out(records, args.quick)
-    tabular_spearman(args.quick)
-    throughput(records)
-    trainless_search(records, args.quick)
+    sections = args.sections.split(",")
+    config = VARIANTS[args.tap][0]
+    if "loo" in sections:
+        names = args.held_out.split(",") if args.held_out else list(SEED_DATASETS)
+        leave_one_dataset_out(
+            records, names[:1] if args.quick else names, args.variants.split(","),
+            not args.no_proxies,
+        )  # fmt: skip
+    if "tabular" in sections:
+        tabular_spearman(args.quick)
+    if "throughput" in sections:
+        throughput(records, config)
+    if "search" in sections:
+        trainless_search(records, args.quick, config)
 
 
 if __name__ == "__main__":

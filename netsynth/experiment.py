@@ -90,6 +90,10 @@ def estimator_from_config(data: Mapping[str, Any] | None) -> Estimator | None:
         from netsynth.tapas.tapas_estimator import TapasEstimator
 
         return TapasEstimator.from_dict(dict(data))
+    if data.get("type") == "zero_cost":
+        from netsynth.tapas.zero_cost_estimator import ZeroCostEstimator
+
+        return ZeroCostEstimator.from_dict(dict(data))
     if data.get("type") == "tabular":
         from netsynth.tabular.estimator import TabularEstimator
 
@@ -127,7 +131,7 @@ class Experiment:
         self.strategy = strategy or make_strategy(
             config.get("strategy", {}),
             seed=self.seed,
-            context=StrategyContext(self.goal, self.architecture),
+            context=StrategyContext(self.goal, self.architecture, self._stored_attrs),
         )
         self.scheduler = scheduler or make_scheduler(
             config.get("scheduler", {}), objective=self.objective
@@ -148,6 +152,10 @@ class Experiment:
     @property
     def name(self) -> str:
         return self.record.name
+
+    def _stored_attrs(self) -> dict[str, Any]:
+        """The experiment's attrs as stored now (PREPARING may have run in another process)."""
+        return dict(self.refresh().attrs)
 
     @property
     def storage_url(self) -> str:

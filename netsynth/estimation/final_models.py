@@ -66,6 +66,8 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
         },
     )
     _store(experiment, dcn=_characterization(estimator))
+    if estimator.lde is not None:  # a shared LDE: the trained trials join it, not only ours
+        _store(experiment, lde=estimator.lde)
     params = (
         experiment.space.sample(np.random.default_rng(experiment.seed)) if experiment.space else {}
     )

@@ -96,11 +96,14 @@ class TrainingEstimator:
         device: str = "auto",
         threads: int | None = None,
         inherit_epochs: int | None = None,
+        lde: str | None = None,
     ) -> None:
         """``inherit_epochs``: weight inheritance on; each trial's trained weights are kept,
         and a child of a kept parent starts from the parent's weights (see
         ``weight_inheritance``) and trains this many epochs instead of its own, with a cosine
-        schedule from its learning rate (no warm-up)."""
+        schedule from its learning rate (no warm-up). ``lde``: the storage URL of a shared
+        TAPAS LDE that the trained trials join as RETRAINING starts (None: the experiment's
+        own storage)."""
         if inherit_epochs is not None and inherit_epochs < 1:
             raise ValueError(f"inherit_epochs must be >= 1, got {inherit_epochs}")
         self.space = space
@@ -109,6 +112,7 @@ class TrainingEstimator:
         self.device_name = device
         self.threads = threads
         self.inherit_epochs = inherit_epochs
+        self.lde = lde
         self._dataset: Dataset | None = None
         self._splits: Splits | None = None
         self._tensors: dict[str, TensorSplit] = {}
@@ -134,6 +138,7 @@ class TrainingEstimator:
             "device": self.device_name,
             "threads": self.threads,
             "inherit_epochs": self.inherit_epochs,
+            "lde": self.lde,
         }
 
     @classmethod
@@ -145,6 +150,7 @@ class TrainingEstimator:
             device=data.get("device", "auto"),
             threads=data.get("threads"),
             inherit_epochs=data.get("inherit_epochs"),
+            lde=data.get("lde"),
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -427,6 +433,7 @@ class TrainingEstimator:
             device=self.device_name,
             threads=self.threads,
             inherit_epochs=self.inherit_epochs,
+            lde=self.lde,
         )
 
     def with_final(self, **changes: Any) -> TrainingEstimator:
@@ -436,6 +443,7 @@ class TrainingEstimator:
             replace(self.final, **changes),
             device=self.device_name,
             threads=self.threads,
+            lde=self.lde,
         )
 
 

@@ -136,12 +136,25 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
             device=spec.execution.device,
             threads=spec.execution.threads,
             inherit_epochs=spec.inheritance.epochs if spec.inheritance is not None else None,
+            lde=spec.tapas.lde,
         )
         if spec.estimator == "tapas":
             from netsynth.tapas.tapas_estimator import TapasEstimator
 
             t = spec.tapas
-            return TapasEstimator(estimator, lde=t.lde, tau=t.tau, min_records=t.min_records)
+            return TapasEstimator(
+                estimator,
+                lde=t.lde,
+                tau=t.tau,
+                min_records=t.min_records,
+                fit_epochs=t.fit_epochs,
+                proxies=tuple(t.proxies),
+            )
+        if spec.estimator == "zero_cost":
+            from netsynth.tapas.zero_cost_estimator import ZeroCostEstimator
+
+            z = spec.zero_cost_settings
+            return ZeroCostEstimator(estimator, proxy=z.proxy, batch_size=z.batch_size)
         return estimator
     assert spec.trial is not None
     if spec.trial.function is not None:

@@ -334,13 +334,27 @@ class OneShotSpec(Strict):
 
 
 class TapasSpec(Strict):
-    """``estimator: tapas`` settings: the LDE to learn from (a storage URL; null: the
-    experiment's own storage, plus the seed records shipped with netsynth), the DCN window
-    ``tau`` and the fewest records to train on (nearest datasets are added to reach it)."""
+    """TAPAS settings. ``lde``: the shared LDE (a storage URL; null: the experiment's own
+    storage): every experiment's trained trials join it as RETRAINING starts, and
+    ``estimator: tapas`` learns from it (plus the seed records shipped with netsynth). For
+    ``estimator: tapas`` also the DCN window ``tau`` and the fewest records to train on
+    (nearest datasets are added to reach it)."""
 
     lde: str | None = None
     tau: float = Field(default=0.05, gt=0, le=1)
     min_records: int = Field(default=100, ge=1)
+    fit_epochs: int = Field(default=40, ge=1)  # passes of the TAP's fit over its records
+    # data-free zero-cost proxies as extra TAP inputs (see netsynth.tapas.proxy_features)
+    proxies: list[Literal["synflow", "params"]] = Field(default_factory=list)
+
+
+class ZeroCostSpec(Strict):
+    """``estimator: zero_cost`` settings: the proxy that scores each untrained candidate from
+    one minibatch of ``batch_size`` training samples (higher is better; the trial's metric
+    ``zero_cost``)."""
+
+    proxy: Literal["synflow", "naswot", "snip", "grad_norm", "params"] = "synflow"
+    batch_size: int = Field(default=64, ge=2)
 
 
 class TuningSpec(Strict):
@@ -369,9 +383,11 @@ class ExperimentSpec(Strict):
     final: FinalSpec = FinalSpec()
     inheritance: InheritanceSpec | None = None
     oneshot: OneShotSpec | None = None
-    # train: every candidate is trained; tapas: predicted without training (netsynth.tapas)
-    estimator: Literal["train", "tapas"] = "train"
+    # train: every candidate is trained; tapas: predicted without training (netsynth.tapas);
+    # zero_cost: scored by a zero-cost proxy of the untrained network (netsynth.tapas.zero_cost)
+    estimator: Literal["train", "tapas", "zero_cost"] = "train"
     tapas: TapasSpec = TapasSpec()
+    zero_cost: ZeroCostSpec | None = None
     # joint: architecture and training hyperparameters in one space; sequential: stage 1
     # searches architectures with default training, stage 2 (``tuning``) the training of the
     # top-k of stage 1.
@@ -448,6 +464,10 @@ class ExperimentSpec(Strict):
                 "tapas predicts chain networks only: use space: {type: chain} with data "
                 "(cells and DAGs have no layer order for its encoding), or estimator: train",
             )
+        if self.estimator == "zero_cost":
+            _check_zero_cost(self)
+        elif self.zero_cost is not None:
+            raise FieldError("zero_cost", "zero_cost settings need estimator: zero_cost")
         if self.tabular is None and self.space is None:
             if self.trial is None:
                 raise FieldError("trial", "required: a function or command (or use space + data)")
@@ -459,7 +479,13 @@ class ExperimentSpec(Strict):
 
     @property
     def resolved_objective(self) -> ObjectiveSpec:
+        if self.objective is None and self.estimator == "zero_cost":
+            return ObjectiveSpec(metric="zero_cost", direction="maximize")
         return self.objective or ObjectiveSpec(metric="val_acc", direction="maximize")
+
+    @property
+    def zero_cost_settings(self) -> ZeroCostSpec:
+        return self.zero_cost or ZeroCostSpec()
 
     def architecture(self, base_dir: Path) -> dict[str, Any] | None:
         """The architecture space searched (the table's for a tabular benchmark), as config."""
@@ -521,3 +547,18 @@ class ExperimentSpec(Strict):
             if p.condition is not None
         }
         return SearchSpace(distributions, conditions)
+
+
+def _check_zero_cost(spec: ExperimentSpec) -> None:
+    if spec.space is None or spec.oneshot is not None:
+        raise FieldError(
+            "estimator",
+            "zero_cost scores the candidates of an architecture search: give space and data "
+            "(not a tabular benchmark, a one-shot search or a trial function)",
+        )
+    if spec.objective is not None and spec.objective.metric != "zero_cost":
+        raise FieldError(
+            "objective.metric",
+            f"estimator: zero_cost reports the metric 'zero_cost', not "
+            f"{spec.objective.metric!r}; leave out objective or set metric: zero_cost",
+        )

@@ -10,6 +10,12 @@ ensemble) or an upper confidence bound. The first ``warmup`` trials are random.
 Refitting costs the most, so the ensemble is refitted when the number of finished trials has
 grown by ``refit_growth`` (at least by one) since the last fit, on the trials the schedule
 names: a function of the history alone, so resumed and uninterrupted runs agree.
+
+``predictor: tap`` ranks with TAPAS's train-less accuracy predictor instead (chain spaces of a
+training experiment; see ``tap_ranking``): no warm-up, each proposal predicts ``candidates``
+unseen random samples plus as many mutations of the best ``parents`` trials, and proposes the
+one with the highest predicted accuracy (greedy: the TAP gives no spread). ``lde``, ``tau`` and
+``min_records`` choose its training records as for ``estimator: tapas``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.regularized_evolution import trial_rng
 from netsynth.strategies.representation import Point, Representation
 from netsynth.strategies.strategy import Candidate
+from netsynth.strategies.tap_ranking import TAPRanker
 from netsynth.trial_record import TrialRecord, TrialState
 
 _FIT_STEPS = 200
@@ -117,10 +124,20 @@ class PredictorGuided:
         candidates: int = 100,
         acquisition: str = "its",
         refit_growth: float = 1.2,
+        predictor: str = "ensemble",
+        lde: str | None = None,
+        tau: float = 0.05,
+        min_records: int = 100,
         context: StrategyContext | None = None,
     ) -> None:
         if acquisition not in ("its", "ucb"):
             raise ValueError(f"acquisition must be 'its' or 'ucb', got {acquisition!r}")
+        if predictor not in ("ensemble", "tap"):
+            raise ValueError(f"predictor must be 'ensemble' or 'tap', got {predictor!r}")
+        if not 0.0 < tau <= 1.0 or min_records < 1:
+            raise ValueError(
+                f"tau must be in (0, 1] and min_records >= 1, got {tau}, {min_records}"
+            )
         for name, value in (
             ("warmup", warmup),
             ("ensemble", ensemble),
@@ -139,6 +156,20 @@ class PredictorGuided:
         self.acquisition = acquisition
         self.refit_growth = float(refit_growth)
         self.context = context or StrategyContext()
+        self.predictor = predictor
+        self.lde, self.tau, self.min_records = lde, float(tau), int(min_records)
+        self._ranker = (
+            TAPRanker(
+                self.context.attrs,
+                self.context.architecture,
+                lde=lde,
+                tau=self.tau,
+                min_records=self.min_records,
+                seed=self.seed,
+            )
+            if predictor == "tap"
+            else None
+        )
         self._view: Representation | None = None
         self._model: tuple[tuple[int, ...], Ensemble] | None = None  # (trials fitted on, model)
         self._encodings: dict[int, np.ndarray] = {}  # trial number -> encoding
@@ -185,10 +216,14 @@ class PredictorGuided:
         view = self._representation(space)
         scored = sorted(entry for t in history if (entry := self._entry(view, t)))
         seen = view.trial_keys(history)
+        own = self._ranker.own_records(history) if self._ranker is not None else []
         out = []
         for number in numbers:
             rng = trial_rng(self.seed, number)
-            point, attrs = self._choose(view, scored, seen, rng)
+            if self._ranker is not None:
+                point, attrs = self._choose_by_tap(view, scored, seen, rng, own)
+            else:
+                point, attrs = self._choose(view, scored, seen, rng)
             seen.add(view.key(point))
             out.append(Candidate(view.params(point), attrs))
         return out
@@ -233,6 +268,37 @@ class PredictorGuided:
             point = view.sample(rng)
         return point, {"origin": "random"}
 
+    def _choose_by_tap(
+        self,
+        view: Representation,
+        scored: list[tuple[int, float, Point]],
+        seen: set[str],
+        rng: np.random.Generator,
+        own: list[tuple[int, Any]],
+    ) -> tuple[Point, dict[str, Any]]:
+        assert self._ranker is not None
+        pool: dict[str, tuple[Point, dict[str, Any]]] = {}
+        for _ in range(self.candidates * 3):  # unseen samples may be scarce in a small space
+            if len(pool) >= self.candidates:
+                break
+            point = view.sample(rng)
+            if view.key(point) not in seen:
+                pool.setdefault(view.key(point), (point, {"origin": "tap"}))
+        best = sorted(scored, key=lambda s: (-s[1], s[0]))[: self.parents]
+        for i in range(self.candidates if best else 0):
+            parent = best[i % len(best)]
+            child = view.mutate(parent[2], rng)
+            if view.key(child) not in seen:
+                pool.setdefault(view.key(child), (child, {"origin": "tap", "parent": parent[0]}))
+        if not pool:  # every candidate drawn was tried already
+            return view.sample(rng), {"origin": "random"}
+        entries = list(pool.values())
+        sizes = [0, *_fit_sizes(self.warmup, self.refit_growth, len(own))]
+        predicted = self._ranker.predict(view, [p for p, _ in entries], own, sizes)
+        pick = int(np.argmax(predicted))
+        point, attrs = entries[pick]
+        return point, {**attrs, "predicted": float(predicted[pick]), "ranked": len(entries)}
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -243,4 +309,8 @@ class PredictorGuided:
             "candidates": self.candidates,
             "acquisition": self.acquisition,
             "refit_growth": self.refit_growth,
+            "predictor": self.predictor,
+            "lde": self.lde,
+            "tau": self.tau,
+            "min_records": self.min_records,
         }

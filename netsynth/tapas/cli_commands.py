@@ -32,6 +32,17 @@ def add_tapas_commands(commands: Any) -> None:
     )
     predict.add_argument("--dataset", help="dataset name or path (default: the spec's)")
     predict.add_argument("--samples", type=int, default=10, help="candidates drawn from a spec")
+    predict.add_argument(
+        "--fit-epochs",
+        type=int,
+        default=40,
+        help="passes of the TAP's fit over its records (fewer: faster, rougher)",
+    )
+    predict.add_argument(
+        "--training",
+        help='the training recipe as JSON, e.g. \'{"epochs": 10, "lr": 0.01}\' (default: a '
+        "spec's space.training, drawn per candidate; else the seed's 4 epochs at lr 0.003)",
+    )
     _common(predict)
     predict.set_defaults(handler=cmd_predict)
 
@@ -50,8 +61,15 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _load(dataset: str, options: str, seed: int) -> Any:
+    import os
+
+    import torch
+
     from netsynth.data.registry import load_dataset
 
+    threads = int(os.environ.get("NETSYNTH_THREADS", "0"))
+    if threads:  # as the training estimator: the user's thread budget holds here too
+        torch.set_num_threads(threads)
     try:
         parsed = json.loads(options)
     except json.JSONDecodeError as exc:
@@ -79,8 +97,36 @@ def cmd_characterize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _networks(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str | None, str]:
-    """The genotype dicts to predict, the spec's dataset (if any) and the spec's options."""
+SEED_RECIPE = {"epochs": 4, "lr": 3e-3}  # the TAP's assumption when no recipe is given
+
+
+def _recipe(text: str | None) -> dict[str, Any] | None:
+    """``--training`` as a full training config dict, or None when not given."""
+    if text is None:
+        return None
+    from dataclasses import fields
+
+    from netsynth.estimation.training_config import TrainingConfig
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"--training must be a JSON object, got {text!r}: {exc}") from None
+    names = [f.name for f in fields(TrainingConfig)]
+    if not isinstance(data, dict) or set(data) - set(names):
+        unknown = sorted(set(data) - set(names)) if isinstance(data, dict) else data
+        raise ValueError(f"--training: unknown {unknown!r}; it takes {', '.join(names)}")
+    try:
+        return TrainingConfig(**{**SEED_RECIPE, **data}).to_dict()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"--training: {exc}") from None
+
+
+def _networks(
+    args: argparse.Namespace,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any] | None], str | None, str]:
+    """The genotype dicts to predict, the training recipe of each (None: not known), the
+    spec's dataset (if any) and the spec's options."""
     text = args.network
     path = Path(text)
     if path.suffix in (".yaml", ".yml"):
@@ -95,8 +141,13 @@ def _networks(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str | Non
             raise ValueError(f"{text}: the spec has no architecture space and data to predict")
         space = make_architecture_space(config)
         rng = np.random.default_rng(args.seed)
-        genotypes = [space.sample(rng).to_dict() for _ in range(args.samples)]
-        return genotypes, spec.data.dataset, json.dumps(dict(spec.data.options))
+        genotypes: list[dict[str, Any]] = []
+        trainings: list[dict[str, Any] | None] = []
+        for _ in range(args.samples):  # each candidate trained as the spec's space draws it
+            genotype, training = space.decode(space.flat().sample(rng))
+            genotypes.append(genotype.to_dict())
+            trainings.append(training.to_dict())
+        return genotypes, trainings, spec.data.dataset, json.dumps(dict(spec.data.options))
     raw = path.read_text() if path.suffix == ".json" or path.exists() else text
     try:
         data = json.loads(raw)
@@ -105,7 +156,8 @@ def _networks(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str | Non
             f"{text!r} is neither a spec (.yaml) nor a genotype as JSON "
             '(e.g. \'{"space": "chain", "layers": [{"op": "conv", "width": 16, "kernel": 3}]}\')'
         ) from None
-    return (data if isinstance(data, list) else [data]), None, "{}"
+    genotypes = data if isinstance(data, list) else [data]
+    return genotypes, [None] * len(genotypes), None, "{}"
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -115,11 +167,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from netsynth.tapas.dataset_characterization import characterize
     from netsynth.tapas.encoding import TAPEncodingError, chain_of
     from netsynth.tapas.lde import LifelongDatabase
+    from netsynth.tapas.predictor import TAPConfig
     from netsynth.tapas.tapas_estimator import fit_tap
 
     try:
-        genotypes, spec_dataset, spec_options = _networks(args)
+        genotypes, trainings, spec_dataset, spec_options = _networks(args)
         chains = [chain_of(g) for g in genotypes]
+        recipe = _recipe(args.training)
     except (TAPEncodingError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -134,16 +188,30 @@ def cmd_predict(args: argparse.Namespace) -> int:
     repaired: list[ChainGenotype] = [ChainSpace().repair(c, shape) for c in chains]
     lde = LifelongDatabase(args.lde or "memory")
     try:
-        tap, selection = fit_tap(lde, dcn, tau=args.tau, min_records=args.min_records)
+        tap, selection = fit_tap(
+            lde,
+            dcn,
+            tau=args.tau,
+            min_records=args.min_records,
+            config=TAPConfig(epochs=args.fit_epochs),
+        )
     finally:
         lde.close()
-    predicted = tap.predict(repaired, dcn=dcn, input_shape=shape, num_classes=dataset.num_classes)
+    if recipe is not None:
+        trainings = [recipe] * len(genotypes)
+    recipes = [t or SEED_RECIPE for t in trainings]
+    predicted = tap.predict(
+        repaired, dcn=dcn, input_shape=shape, num_classes=dataset.num_classes, training=recipes
+    )
     how = "widened to the nearest datasets" if selection.widened else f"within tau={args.tau}"
     print(
         f"dataset {dataset_name}: DCN {dcn:.4f}; TAP trained on {len(selection.records)} "
         f"records of {len(selection.datasets)} datasets ({how})"
     )
-    print(f"{'predicted':>9}  architecture")
-    for acc, chain in sorted(zip(predicted, repaired, strict=True), key=lambda p: -p[0]):
-        print(f"{acc:9.4f}  {chain.describe()}")
+    source = "--training" if recipe else "the spec's space.training" if trainings[0] else "seed"
+    print(f"training recipe: {source} (the TAP reads its epochs and learning rate)")
+    print(f"{'predicted':>9}  {'epochs':>6}  {'lr':>8}  architecture")
+    rows = zip(predicted, recipes, repaired, strict=True)
+    for acc, r, chain in sorted(rows, key=lambda p: -p[0]):
+        print(f"{acc:9.4f}  {int(r['epochs']):6d}  {float(r['lr']):8.2g}  {chain.describe()}")
     return EXIT_OK

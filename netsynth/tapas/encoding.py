@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -64,51 +65,71 @@ def encode_layers(
     genotype: Genotype | dict[str, Any], input_shape: Sequence[int], num_classes: int
 ) -> NDArray[np.float32]:
     """(tokens, TOKEN_WIDTH) rows, one per token, for inputs of ``input_shape``."""
+    tokens = token_rows(genotype, input_shape, num_classes)
+    out = np.empty((len(tokens), TOKEN_WIDTH), dtype=np.float32)
+    for i, (own, summary) in enumerate(tokens):
+        out[i, :OWN_WIDTH] = own
+        out[i, OWN_WIDTH:] = summary
+    return out
+
+
+def token_rows(
+    genotype: Genotype | dict[str, Any], input_shape: Sequence[int], num_classes: int
+) -> list[tuple[NDArray[np.float32], tuple[float, float, float, float, float]]]:
+    """Per token, its own description (OWN_WIDTH, shared between equal layers) and the five
+    summary numbers; ``encode_layers`` without the copying, for batches."""
     chain = chain_of(genotype)
     channels = int(input_shape[0])
-    spatial = [int(s) for s in input_shape[1:]]  # [] for tabular
-    area0 = float(np.prod(spatial)) if spatial else 1.0
+    dims = len(input_shape) - 1  # 0 for tabular
+    area0 = float(math.prod(int(s) for s in input_shape[1:])) if dims else 1.0
     area = area0
     params = flops = 0.0
-    rows: list[list[float]] = []
     tokens: list[tuple[str, Layer | None]] = [(la.op, la) for la in chain.layers if la.is_spatial]
-    if spatial:
+    if dims:
         tokens.append((f"gpool_{chain.global_pool}", None))
     tokens += [("dense", la) for la in chain.layers if not la.is_spatial]
     tokens.append(("linear", None))
+    out = []
     for depth, (op, layer) in enumerate(tokens, start=1):
         kernel = layer.kernel if layer is not None else 0
+        width = 0
         if op in ("conv", "sepconv", "dense", "linear"):
             width = num_classes if layer is None else layer.width
-            taps = kernel ** len(spatial) if op in ("conv", "sepconv") else 1
-            if op == "sepconv":
-                weights = channels * taps + channels * width
-            else:
-                weights = channels * width * taps
+            taps = kernel**dims if op in ("conv", "sepconv") else 1
+            weights = (
+                channels * taps + channels * width if op == "sepconv" else channels * width * taps
+            )
             params += weights + width
             flops += weights * (area if op in ("conv", "sepconv") else 1.0)
             channels = width
         elif op in ("maxpool", "avgpool"):
-            area = max(area / kernel ** len(spatial), 1.0)
-            width = 0
+            area = max(area / kernel**dims, 1.0)
         else:  # global pooling
             area = 1.0
-            width = 0
-        act = layer.activation if layer is not None and layer.width else ""
-        norm = layer.norm if layer is not None and layer.width else ""
-        own = [float(op == o) for o in TOKEN_OPS]
-        own += [kernel / 8.0, math.log2(width) / 8.0 if width else 0.0]
-        own += [float(act == a) for a in ACTIVATIONS] + [float(norm == n) for n in NORMS]
-        own += [layer.dropout if layer is not None else 0.0]
-        summary = [
+        summary = (
             depth / 10.0,
             math.log10(params + 1.0) / 6.0,
             math.log10(flops + 1.0) / 8.0,
             math.log2(channels) / 8.0,
             area / area0,
-        ]
-        rows.append(own + summary)
-    return np.asarray(rows, dtype=np.float32)
+        )
+        out.append((_own(op, layer, width), summary))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _own(op: str, layer: Layer | None, width: int) -> NDArray[np.float32]:
+    """A token's own description: op one-hot, kernel, log width, activation, norm, dropout."""
+    kernel = layer.kernel if layer is not None else 0
+    act = layer.activation if layer is not None and layer.width else ""
+    norm = layer.norm if layer is not None and layer.width else ""
+    own = [float(op == o) for o in TOKEN_OPS]
+    own += [kernel / 8.0, math.log2(width) / 8.0 if width else 0.0]
+    own += [float(act == a) for a in ACTIVATIONS] + [float(norm == n) for n in NORMS]
+    own += [layer.dropout if layer is not None else 0.0]
+    row = np.asarray(own, dtype=np.float32)
+    row.flags.writeable = False  # shared by every token of an equal layer
+    return row
 
 
 def decode_layers(rows: NDArray[np.float32]) -> ChainGenotype:

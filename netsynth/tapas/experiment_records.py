@@ -5,11 +5,12 @@ The experiment's LDE is its attr "lde" (a storage URL) when set, else its own st
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from netsynth.tapas.lde import LifelongDatabase
 from netsynth.tapas.lde_record import LDERecord
-from netsynth.trial_record import TrialState
+from netsynth.trial_record import TrialRecord, TrialState
 
 _LOW_FIDELITY = ("data_fraction", "width_multiplier", "resolution")  # not the real network
 
@@ -17,36 +18,41 @@ _LOW_FIDELITY = ("data_fraction", "width_multiplier", "resolution")  # not the r
 def trained_records(experiment: Any) -> list[LDERecord]:
     """LDE records of the experiment's COMPLETE, trained, full-width trials."""
     attrs = experiment.record.attrs
-    data, dcn = attrs.get("data"), attrs.get("dcn")
-    if not data or not dcn:
-        return []
     out = []
     for trial in experiment.trials([TrialState.COMPLETE]):
-        acc = trial.metrics.get("val_acc")
-        genotype = trial.attrs.get("genotype")
-        if acc is None or genotype is None or "tapas" in trial.attrs:
-            continue
-        if any(float(trial.fidelity.get(k, 1.0)) != 1.0 for k in _LOW_FIDELITY):
-            continue
-        if genotype.get("space", "chain") != "chain":
-            continue  # the TAP encodes chain networks only
-        out.append(
-            LDERecord(
-                dataset=f"{data['dataset']}@{dcn['fingerprint']}",
-                dcn=float(dcn["dcn"]),
-                num_classes=int(data["num_classes"]),
-                input_shape=tuple(data["input_shape"]),
-                genotype=genotype,
-                training=trial.attrs.get("training", {}),
-                accuracy=float(acc),
-                curve=[
-                    float(r.metrics["val_acc"]) for r in trial.reports if "val_acc" in r.metrics
-                ],
-                params=int(trial.metrics.get("params", 0)),
-                source=f"{experiment.name}#{trial.number}",
-            )
-        )
+        record = trial_record(trial, attrs, source=f"{experiment.name}#{trial.number}")
+        if record is not None:
+            out.append(record)
     return out
+
+
+def trial_record(trial: TrialRecord, attrs: Mapping[str, Any], *, source: str) -> LDERecord | None:
+    """The LDE record of one COMPLETE trial of an experiment with these attrs (its "data" and
+    "dcn", stored in PREPARING), or None for a trial that was not trained for real at full
+    fidelity on a chain network (predicted, low fidelity, another space, or no accuracy)."""
+    data, dcn = attrs.get("data"), attrs.get("dcn")
+    if not data or not dcn or trial.state is not TrialState.COMPLETE:
+        return None
+    acc = trial.metrics.get("val_acc")
+    genotype = trial.attrs.get("genotype")
+    if acc is None or genotype is None or "tapas" in trial.attrs:
+        return None
+    if any(float(trial.fidelity.get(k, 1.0)) != 1.0 for k in _LOW_FIDELITY):
+        return None
+    if genotype.get("space", "chain") != "chain":
+        return None  # the TAP encodes chain networks only
+    return LDERecord(
+        dataset=f"{data['dataset']}@{dcn['fingerprint']}",
+        dcn=float(dcn["dcn"]),
+        num_classes=int(data["num_classes"]),
+        input_shape=tuple(data["input_shape"]),
+        genotype=genotype,
+        training=trial.attrs.get("training", {}),
+        accuracy=float(acc),
+        curve=[float(r.metrics["val_acc"]) for r in trial.reports if "val_acc" in r.metrics],
+        params=int(trial.metrics.get("params", 0)),
+        source=source,
+    )
 
 
 def record_experiment(experiment: Any) -> int:

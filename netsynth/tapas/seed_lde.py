@@ -57,6 +57,16 @@ SEED_DATASETS: dict[str, Callable[[], Dataset]] = {
     "synthetic-easy": lambda: make_synthetic(noise=0.3, shift=2),
     "synthetic-mid": lambda: make_synthetic(noise=1.2, shift=6, seed=1),
     "synthetic-hard": lambda: make_synthetic(noise=2.5, shift=10, seed=2),
+    # five more settings between and beside those (more DCNs for the TAP's DCN window)
+    "mnist1d-mild": lambda: load_dataset(
+        "mnist1d", options={**_SMALL, "iid_noise_scale": 0.05, "corr_noise_scale": 0.4}
+    ),
+    "mnist1d-translated": lambda: load_dataset(
+        "mnist1d", options={**_SMALL, "max_translation": 30}
+    ),
+    "synthetic-mild": lambda: make_synthetic(noise=0.8, shift=4, seed=3),
+    "synthetic-rough": lambda: make_synthetic(noise=1.8, shift=8, seed=4),
+    "synthetic-8class": lambda: make_synthetic(noise=1.0, shift=5, num_classes=8, seed=5),
 }
 
 SEED_SPACE = ChainSpaceConfig(
@@ -146,8 +156,8 @@ def load_seed(path: Path = SEED_PATH) -> list[LDERecord]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--archs", type=int, default=80, help="architectures per dataset")
-    parser.add_argument("--budget-s", type=float, default=1800.0, help="wall budget, seconds")
+    parser.add_argument("--archs", type=int, default=300, help="architectures per dataset")
+    parser.add_argument("--budget-s", type=float, default=3600.0, help="wall budget, seconds")
     parser.add_argument("--out", type=Path, default=SEED_PATH)
     args = parser.parse_args(argv)
     started = time.perf_counter()

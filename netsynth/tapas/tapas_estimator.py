@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from netsynth.tapas.lde import DEFAULT_TAU, LifelongDatabase
 from netsynth.tapas.lde_record import LDERecord
+from netsynth.tapas.trainless import TrainLessEstimator
 
 if TYPE_CHECKING:
     from netsynth.estimation.training import TrainingEstimator
-    from netsynth.tapas.predictor import TAP
+    from netsynth.tapas.predictor import TAP, TAPConfig
     from netsynth.trial import Trial
 
 MIN_RECORDS = 100  # below this many within tau, the nearest datasets by DCN are added
@@ -62,16 +63,17 @@ def fit_tap(
     tau: float = DEFAULT_TAU,
     min_records: int = MIN_RECORDS,
     seed: int = 0,
+    config: TAPConfig | None = None,
 ) -> tuple[TAP, Selection]:
     from netsynth.tapas.predictor import TAP
 
     selection = select_records(lde.records(), dcn, tau=tau, min_records=min_records)
     if not selection.records:
         raise ValueError(f"the LDE at {lde.url!r} holds no records to train the TAP on")
-    return TAP(seed=seed).fit(selection.records), selection
+    return TAP(config, seed=seed).fit(selection.records), selection
 
 
-class TapasEstimator:
+class TapasEstimator(TrainLessEstimator):
     def __init__(
         self,
         train: TrainingEstimator,
@@ -79,13 +81,20 @@ class TapasEstimator:
         lde: str | None = None,
         tau: float = DEFAULT_TAU,
         min_records: int = MIN_RECORDS,
+        fit_epochs: int = 40,
+        proxies: tuple[str, ...] = (),
     ) -> None:
         """``train``: the training estimator whose data, space and final stages are used;
-        ``lde``: the LDE's storage URL (None: the experiment's own storage)."""
-        self.train = train
+        ``lde``: the LDE's storage URL (None: the experiment's own storage); ``fit_epochs``
+        and ``proxies``: the TAP's fit passes and data-free proxy inputs (``TAPConfig``)."""
+        from netsynth.tapas.proxy_features import check_proxies
+
+        super().__init__(train)
         self.lde = lde
         self.tau = tau
         self.min_records = min_records
+        self.fit_epochs = fit_epochs
+        self.proxies = check_proxies(proxies)
         self._tap: TAP | None = None
         self._dcn: float | None = None
 
@@ -96,6 +105,8 @@ class TapasEstimator:
             "lde": self.lde,
             "tau": self.tau,
             "min_records": self.min_records,
+            "fit_epochs": self.fit_epochs,
+            "proxies": list(self.proxies),
         }
 
     @classmethod
@@ -107,6 +118,8 @@ class TapasEstimator:
             lde=data.get("lde"),
             tau=data.get("tau", DEFAULT_TAU),
             min_records=data.get("min_records", MIN_RECORDS),
+            fit_epochs=data.get("fit_epochs", 40),
+            proxies=tuple(data.get("proxies", ())),
         )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -121,10 +134,17 @@ class TapasEstimator:
 
     def tap(self) -> TAP:
         if self._tap is None:
+            from netsynth.tapas.predictor import TAPConfig
+
+            self.train._set_threads()  # the user's thread budget (NETSYNTH_THREADS)
             lde = LifelongDatabase(self.lde or "memory")
             try:
                 self._tap, self._selection = fit_tap(
-                    lde, self.dcn(), tau=self.tau, min_records=self.min_records
+                    lde,
+                    self.dcn(),
+                    tau=self.tau,
+                    min_records=self.min_records,
+                    config=TAPConfig(epochs=self.fit_epochs, proxies=self.proxies),
                 )
             finally:
                 lde.close()
@@ -143,10 +163,7 @@ class TapasEstimator:
                 training=training.to_dict(),
             )[0]
         )
-        trial.set_attr("genotype", genotype.to_dict())
-        trial.set_attr("genotype_hash", genotype.hash())
-        trial.set_attr("architecture", genotype.describe())
-        trial.set_attr("training", training.to_dict())
+        self.describe_candidate(trial, genotype, training)
         trial.set_attr(
             "tapas",
             {
@@ -159,23 +176,12 @@ class TapasEstimator:
         )
         return {"val_acc": predicted, "predict_seconds": time.perf_counter() - started}
 
-    # -- lifecycle: the search is train-less, the final stages train for real ----------------
-
     def prepare(self, experiment: Any) -> None:
         """The training estimator's preflight (data, DCN), then the TAP fitted once."""
-        self.train.prepare(experiment)
+        super().prepare(experiment)
         if self.lde is None:  # default: the LDE in the experiment's own storage
             self.lde = _storage_url(experiment)
         self.tap()
-
-    def retrain(self, experiment: Any) -> None:
-        self.train.retrain(experiment)
-
-    def evaluate(self, experiment: Any) -> None:
-        self.train.evaluate(experiment)
-
-    def export(self, experiment: Any) -> None:
-        self.train.export(experiment)
 
 
 def _storage_url(experiment: Any) -> str | None:

@@ -14,7 +14,7 @@ TAPAS_DIGITS = """
 name: trainless
 data: {dataset: digits}
 estimator: tapas
-tapas: {min_records: 20}
+tapas: {min_records: 20, fit_epochs: 20, proxies: [synflow]}
 space:
   type: chain
   max_layers: 3
@@ -34,23 +34,52 @@ def test_characterize_prints_the_dcn_and_the_nearest_datasets() -> None:
     assert "synthetic-easy" in result.stdout and "digits" in result.stdout
 
 
-def test_predict_a_genotype_and_refuse_a_cell(tmp_path: Path) -> None:
-    (tmp_path / "net.json").write_text(json.dumps(GENOTYPE))
-    result = cli(
-        "predict",
-        "net.json",
-        "--dataset",
-        "digits",
-        "--min-records",
-        "20",
-        cwd=tmp_path,
-        timeout=300,
+PREDICT_SPEC = """
+data: {dataset: digits}
+space:
+  type: chain
+  max_layers: 3
+  widths: [8, 16]
+  training: {optimizer: adamw, lr: [0.001, 0.03], batch_size: 64, epochs: [1, 7]}
+budget: {max_trials: 1}
+"""
+
+
+def _rows(stdout: str) -> list[list[str]]:
+    """The prediction rows under the table's header: predicted, epochs, lr, architecture."""
+    lines = stdout.strip().splitlines()
+    header = next(
+        i for i, line in enumerate(lines) if line.split()[:3] == ["predicted", "epochs", "lr"]
     )
+    return [line.split(maxsplit=3) for line in lines[header + 1 :]]
+
+
+def test_predict_a_genotype_with_a_recipe_a_spec_and_refuse_a_cell(tmp_path: Path) -> None:
+    (tmp_path / "net.json").write_text(json.dumps(GENOTYPE))
+    fast = ("--min-records", "20", "--fit-epochs", "20")
+    result = cli(
+        "predict", "net.json", "--dataset", "digits", "--training", '{"epochs": 9, "lr": 0.02}',
+        *fast, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    line = result.stdout.strip().splitlines()[-1]
-    assert 0.1 <= float(line.split()[0]) <= 1.0 and "conv3x16" in line
+    assert "training recipe: --training" in result.stdout
+    ((predicted, epochs, lr, architecture),) = _rows(result.stdout)
+    assert 0.1 <= float(predicted) <= 1.0 and "conv3x16" in architecture
+    assert (epochs, float(lr)) == ("9", 0.02)
+    # a spec: each candidate is predicted with the recipe its space.training draws
+    (tmp_path / "spec.yaml").write_text(PREDICT_SPEC)
+    result = cli("predict", "spec.yaml", "--samples", "6", *fast, cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "training recipe: the spec's space.training" in result.stdout
+    rows = _rows(result.stdout)
+    assert len(rows) == 6 and {r[1] for r in rows} <= {"1", "7"}
+    assert {float(r[2]) for r in rows} <= {0.001, 0.03}
     refused = cli("predict", '{"space": "cell", "normal": []}', "--dataset", "digits")
     assert refused.returncode == 2 and "chain" in refused.stderr
+    bad = cli(
+        "predict", "net.json", "--dataset", "digits", "--training", '{"epoch": 3}', cwd=tmp_path
+    )
+    assert bad.returncode == 2 and "'epoch'" in bad.stderr and "epochs" in bad.stderr
 
 
 def test_a_trainless_search_predicts_every_trial_and_retrains_only_the_top_k(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+import torch
 from scipy.stats import kendalltau
 
 from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.chain_space import ChainSpace, ChainSpaceConfig
 from netsynth.tapas.lde_record import LDERecord
-from netsynth.tapas.predictor import TAP, TAPConfig
+from netsynth.tapas.predictor import TAP, TAPConfig, rank_loss
 
 SPACE = ChainSpace(ChainSpaceConfig(max_layers=5, widths=[8, 16, 32, 64]))
 
@@ -31,8 +33,9 @@ def _records(n: int, seed: int) -> list[LDERecord]:
     return out
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 def test_a_tap_trained_on_a_planted_relation_learns_it() -> None:
-    tap = TAP(TAPConfig(epochs=250), seed=0).fit(_records(300, seed=0))
+    tap = TAP(TAPConfig(), seed=0).fit(_records(300, seed=0))
     test = _records(100, seed=1)
     for dcn in (0.1, 0.7):
         genotypes = [r.genotype for r in test]
@@ -45,6 +48,7 @@ def test_a_tap_trained_on_a_planted_relation_learns_it() -> None:
     assert easy[0] > hard[0]  # it uses the DCN
 
 
+@pytest.mark.usefixtures("one_torch_thread")
 def test_predictions_are_deterministic_and_at_least_chance() -> None:
     records = _records(40, seed=2)
     a = TAP(TAPConfig(epochs=20), seed=5).fit(records)
@@ -53,3 +57,14 @@ def test_predictions_are_deterministic_and_at_least_chance() -> None:
     pa = a.predict(genotypes, dcn=0.4, input_shape=(1, 40), num_classes=10)
     assert np.array_equal(pa, b.predict(genotypes, dcn=0.4, input_shape=(1, 40), num_classes=10))
     assert pa.min() >= 0.1 and pa.max() <= 1.0
+
+
+def test_the_ranking_loss_counts_only_pairs_of_one_dataset_in_the_wrong_order() -> None:
+    target = torch.tensor([0.9, 0.5, 0.2, 0.8])
+    group = torch.tensor([0, 0, 0, 1])  # the last network is of another dataset
+    right = rank_loss(torch.tensor([0.9, 0.5, 0.2, 0.0]), target, group)
+    wrong = rank_loss(torch.tensor([0.2, 0.5, 0.9, 0.0]), target, group)
+    assert right < 0.01 < 1.0 < wrong
+    # the other dataset's network, however it is predicted, changes nothing
+    assert rank_loss(torch.tensor([0.9, 0.5, 0.2, 1.0]), target, group) == right
+    assert rank_loss(torch.tensor([0.5, 0.5]), torch.tensor([0.6, 0.4]), torch.tensor([0, 1])) == 0
