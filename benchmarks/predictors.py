@@ -10,6 +10,8 @@
 3. TAP prediction throughput (networks per second, encoding included, CPU).
 4. A train-less search on MNIST-1D: the TAP's top-1 of 10,000 sampled candidates, trained,
    against random search given the same wall time.
+5. Repeatability: Kendall tau between the seed LDE's accuracies and the same networks
+   trained again with other seeds, per dataset (the noise ceiling of section 1's tau).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import torch
 from scipy.stats import kendalltau, spearmanr
 
 from netsynth.data.splits import make_splits
+from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn.build import build
 from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.nb201_genotype import NB201Genotype
@@ -211,7 +214,47 @@ def trainless_search(records: list[LDERecord], quick: bool, config: TAPConfig) -
     )
 
 
-SECTIONS = ("loo", "tabular", "throughput", "search")
+def repeatability(records: list[LDERecord], names: list[str], count: int) -> None:
+    """The ceiling of any predictor's tau: the real accuracies of ``count`` of a dataset's
+    seed networks against the same networks trained again with other seeds (same data, same
+    recipe). A predictor is scored against one noisy run, so it cannot rank much better than
+    the networks' expected accuracy does; if run = expected + independent Gaussian noise, the
+    rerun tau t gives that ceiling as (2/pi) asin(sqrt(sin(pi t / 2))) (Greiner's relation
+    tau = (2/pi) asin(r), and r(expected, run) = sqrt(r(run, rerun)))."""
+    print(f"\n## Repeatability: Kendall tau between two trainings of {count} networks each")
+    print(
+        "| dataset | records | accuracy spread (sd) | tau, run vs rerun "
+        "| ceiling of tau vs one run | seconds |"
+    )
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name in names:
+        mine = [r for r in records if r.dataset == name][:count]
+        if len(mine) < 3:
+            continue
+        started = time.perf_counter()
+        splits = make_splits(SEED_DATASETS[name](), val_fraction=0.25, test_fraction=0.1, seed=0)
+        again = [
+            train_record(
+                name,
+                splits,
+                r.dcn,
+                ChainGenotype.from_dict(r.genotype),
+                TrainingConfig.from_dict(r.training),
+                100_000 + i,
+            ).accuracy
+            for i, r in enumerate(mine)
+        ]
+        first = [r.accuracy for r in mine]
+        tau = float(kendalltau(first, again).statistic)
+        ceiling = 2 / np.pi * np.arcsin(np.sqrt(np.sin(np.pi * tau / 2))) if tau > 0 else 0.0
+        print(
+            f"| {name} | {len(mine)} | {float(np.std(first)):.3f} | {tau:.2f} | {ceiling:.2f} | "
+            f"{time.perf_counter() - started:.0f} |",
+            flush=True,
+        )
+
+
+SECTIONS = ("loo", "tabular", "throughput", "search", "repeatability")
 
 
 def main() -> None:
@@ -226,6 +269,7 @@ def main() -> None:
     )
     parser.add_argument("--no-proxies", action="store_true", help="skip the proxy columns")
     parser.add_argument("--tap", default="TAP all", help="the variant of throughput and search")
+    parser.add_argument("--repeats", type=int, default=60, help="networks retrained per dataset")
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("NETSYNTH_THREADS", "1")))
     records = load_seed()
@@ -248,6 +292,9 @@ def main() -> None:
         throughput(records, config)
     if "search" in sections:
         trainless_search(records, args.quick, config)
+    if "repeatability" in sections:
+        names = args.held_out.split(",") if args.held_out else list(SEED_DATASETS)
+        repeatability(records, names[:1] if args.quick else names, args.repeats)
 
 
 if __name__ == "__main__":
