@@ -28,6 +28,14 @@ def test_digits() -> None:
     assert ds.x_test is None and ds.class_names == tuple("0123456789")
 
 
+def test_digits_are_scikit_learns() -> None:
+    from sklearn.datasets import load_digits
+
+    ds, bunch = load_dataset("digits"), load_digits()
+    np.testing.assert_array_equal(ds.x[:, 0] * 16.0, bunch.images)
+    np.testing.assert_array_equal(ds.y, bunch.target)
+
+
 def test_digits_rejects_options() -> None:
     with pytest.raises(DataError, match=r"digits: unknown option 'size'; valid options: none"):
         load_dataset("digits", options={"size": 16})
