@@ -7,13 +7,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import EXAMPLES, cli, cli_env, show_json
 
 
-def test_run_example_spec_to_completed_and_read_leaderboard(sqlite_url: str) -> None:
+@pytest.fixture(scope="module")
+def quadratic(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """The storage URL and output of one run of the example spec, shared by the tests below."""
+    sqlite_url = f"sqlite:///{tmp_path_factory.mktemp('quadratic') / 'netsynth.db'}"
     result = cli("run", str(EXAMPLES / "hpo-quadratic.yaml"), "--storage", sqlite_url)
     assert result.returncode == 0, result.stderr
-    assert "hpo-quadratic: COMPLETED" in result.stdout
+    return sqlite_url, result.stdout
+
+
+def test_run_example_spec_to_completed_and_read_leaderboard(quadratic: tuple[str, str]) -> None:
+    sqlite_url, stdout = quadratic
+    assert "hpo-quadratic: COMPLETED" in stdout
     rows = show_json("hpo-quadratic", sqlite_url)
     assert len(rows) == 60
     assert [row["rank"] for row in rows] == list(range(1, 61))
@@ -27,8 +37,8 @@ def test_run_example_spec_to_completed_and_read_leaderboard(sqlite_url: str) -> 
     assert listing[0]["done"] == 60
 
 
-def test_show_formats(sqlite_url: str) -> None:
-    assert cli("run", str(EXAMPLES / "hpo-quadratic.yaml"), "--storage", sqlite_url).returncode == 0
+def test_show_formats(quadratic: tuple[str, str]) -> None:
+    sqlite_url, _ = quadratic
     csv_out = cli("show", "hpo-quadratic", "--storage", sqlite_url, "--format", "csv", "--top", "3")
     lines = csv_out.stdout.strip().splitlines()
     assert lines[0].startswith("rank,trial,state,loss,curvature,shape,x,y")
@@ -38,12 +48,14 @@ def test_show_formats(sqlite_url: str) -> None:
 
 
 def test_builtin_default_runs_without_a_spec(tmp_path: Path) -> None:
-    # The whole quickstart (search, retrain, export): about 30 s alone on 2 cores; the limit
-    # only guards against a hang, with room for a machine shared with other work.
-    result = cli("run", "--no-progress", cwd=tmp_path, timeout=400)
+    # The quickstart (search, 40-epoch retrain, export), its search cut from 8 trials to 2:
+    # the retrain is most of what is left. The limit only guards against a hang, with room
+    # for a machine shared with other work.
+    result = cli("run", "--no-progress", "--max-trials", "2", cwd=tmp_path, timeout=400)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "netsynth.db").exists()
     assert "quickstart: COMPLETED" in result.stdout
+    assert (tmp_path / "netsynth-models" / "quickstart" / "model" / "model.onnx").is_file()
 
 
 def test_command_trials_read_metrics_from_output(sqlite_url: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from netsynth.cli import main
 from netsynth.export import load_model
 from netsynth.storage import open_storage
 from tests.conftest import EXAMPLES, cli, cli_env
@@ -59,22 +60,26 @@ def test_search_reaches_completed_and_exports_a_loadable_model(finished: tuple[P
     assert model.predict(np.random.default_rng(0).random((5, 1, 8, 8))).shape == (5,)
 
 
-def test_export_command_writes_the_winner_or_a_chosen_trial(finished: tuple[Path, str]) -> None:
+def test_export_command_writes_the_winner_or_a_chosen_trial(
+    finished: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     folder, storage = finished
     out = folder / "exported"
     result = cli("export", "tiny", "--out", str(out), "--storage", storage, cwd=folder)
     assert result.returncode == 0, result.stderr
     assert {p.name for p in out.iterdir()} >= {"model.safetensors", "model.onnx", "genotype.json"}
-    chosen = cli(
-        "export", "tiny", "--trial", "1", "--out", str(folder / "t1"), "--storage", storage
+    # The same command in this process (a fresh one costs seconds of imports each time).
+    chosen = main(
+        ["export", "tiny", "--trial", "1", "--out", str(folder / "t1"), "--storage", storage]
     )
-    assert chosen.returncode == 0, chosen.stderr
+    assert chosen == 0, capsys.readouterr().err
     meta = json.loads((folder / "t1" / "model.json").read_text())
     assert meta["metadata"]["trial"] == 1
-    missing = cli(
-        "export", "tiny", "--trial", "99", "--out", str(folder / "x"), "--storage", storage
+    capsys.readouterr()
+    missing = main(
+        ["export", "tiny", "--trial", "99", "--out", str(folder / "x"), "--storage", storage]
     )
-    assert missing.returncode == 2 and "not a completed candidate" in missing.stderr
+    assert missing == 2 and "not a completed candidate" in capsys.readouterr().err
 
 
 def test_show_lists_architectures_and_the_tested_models(finished: tuple[Path, str]) -> None:
@@ -101,16 +106,22 @@ def test_show_lists_architectures_and_the_tested_models(finished: tuple[Path, st
     ],
 )
 def test_bad_data_fails_in_preparing_before_any_trial(
-    tmp_path: Path, write: object, message: str
+    tmp_path: Path,
+    write: object,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     data = tmp_path / "bad.npz"
     write(data)  # type: ignore[operator]
     (tmp_path / "spec.yaml").write_text(TINY_DIGITS.replace("dataset: digits", "dataset: bad.npz"))
     storage = f"sqlite:///{tmp_path / 'bad.db'}"
-    result = cli("run", "spec.yaml", "--storage", storage, "--no-progress", cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert message in result.stderr
+    monkeypatch.chdir(tmp_path)  # in this process: test_zoo_cli runs a refusal in a fresh one
+    code = main(["run", "spec.yaml", "--storage", storage, "--no-progress"])
+    stderr = capsys.readouterr().err
+    assert code == 2, stderr
+    assert "Traceback" not in stderr
+    assert message in stderr
     store = open_storage(storage)
     record = store.get_experiment("tiny")
     assert record.state.value == "FAILED"

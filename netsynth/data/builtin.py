@@ -13,6 +13,7 @@ file is simply generated again.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import random
@@ -38,11 +39,26 @@ def load_digits(*, seed: int = 0, options: Mapping[str, Any] | None = None) -> D
     """scikit-learn's 8x8 handwritten digits (1797 images, no test set), scaled to [0, 1].
     ``seed`` is unused: the data is fixed."""
     check_options(options, (), "digits")
+    images, target = _digits_arrays()
+    x = (images / 16.0).astype(np.float32)[:, None]  # (1797, 1, 8, 8), pixels 0..16
+    return Dataset("digits", "image", x, target, 10, class_names=DIGIT_NAMES)
+
+
+def _digits_arrays() -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """The images (1797, 8, 8) and labels from the CSV that scikit-learn ships, read as its
+    ``load_digits`` reads it, without importing ``sklearn.datasets`` (about 2 s of SciPy and
+    scikit-learn at every start of a process); that loader when the file is not found."""
+    spec = importlib.util.find_spec("sklearn")  # finds the package, does not import it
+    folders = spec.submodule_search_locations if spec else None
+    for folder in folders or []:
+        path = Path(folder) / "datasets" / "data" / "digits.csv.gz"
+        if path.is_file():
+            data = np.loadtxt(path, delimiter=",")  # (1797, 65): 64 pixels, then the label
+            return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(np.int64)
     from sklearn.datasets import load_digits as sklearn_digits  # type: ignore[import-untyped]
 
     bunch = sklearn_digits()
-    x = (bunch.images / 16.0).astype(np.float32)[:, None]  # (1797, 1, 8, 8), pixels 0..16
-    return Dataset("digits", "image", x, bunch.target, 10, class_names=DIGIT_NAMES)
+    return bunch.images, bunch.target
 
 
 def load_mnist1d(*, seed: int = 0, options: Mapping[str, Any] | None = None) -> Dataset:

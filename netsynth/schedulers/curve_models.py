@@ -19,8 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import OptimizeWarning, curve_fit
-from scipy.stats import norm
 
 Array = NDArray[np.float64]
 
@@ -104,6 +102,8 @@ class Forecast:
         (e.g. 1.0 for an accuracy) each family's normal is truncated there, and a family that
         puts (almost) all its mass above the ceiling is dropped, as Domhan et al.'s prior
         rejects curves that pass the bound."""
+        from scipy.stats import norm  # SciPy loads when a curve is forecast, not on import
+
         total, mass = 0.0, 0.0
         for f in self.families:
             if ceiling is None:
@@ -152,6 +152,8 @@ def _fit(
     family: CurveFamily, x: Array, y: Array, horizon: float
 ) -> tuple[float, float, float] | None:
     """(mean and variance at the horizon, BIC) of the least-squares fit, in scaled units."""
+    from scipy.optimize import OptimizeWarning, curve_fit
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OptimizeWarning)
         warnings.simplefilter("ignore", RuntimeWarning)

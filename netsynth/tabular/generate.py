@@ -238,6 +238,7 @@ def generate(
     started = time.perf_counter()
     todo = [g for g in range(len(_groups(recipe))) if not _part_path(parts, g).exists()]
     context = multiprocessing.get_context("spawn")
+    workers = min(workers, len(todo))  # no process for a worker with nothing to train
     processes = [
         context.Process(target=_worker, args=(recipe.to_dict(), str(parts), todo[w::workers]))
         for w in range(workers)

@@ -19,6 +19,8 @@ or call ``drive`` / ``propose_sequence`` directly for one strategy.
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 import subprocess
@@ -117,19 +119,28 @@ def propose_sequence(strategy: str, space: str, trials: int) -> list[dict[str, P
 TRIALS = 14  # past every strategy's random warm-up under SMALL settings
 
 
+@functools.cache
+def _uninterrupted_run(strategy: str, space: str) -> list[dict[str, ParamValue]]:
+    return propose_sequence(strategy, space, TRIALS)
+
+
+def uninterrupted(strategy: str, space: str) -> list[dict[str, ParamValue]]:
+    """``propose_sequence(strategy, space, TRIALS)``, computed once per process for the tests
+    below (a model-based strategy takes seconds), a fresh copy each time."""
+    return copy.deepcopy(_uninterrupted_run(strategy, space))
+
+
 @pytest.mark.parametrize("space", SPACES)
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_proposes_valid_candidates(strategy: str, space: str) -> None:
-    storage = InMemoryStorage()
-    experiment = make(strategy, space, storage)
-    drive(experiment, TRIALS)
+    experiment = make(strategy, space, InMemoryStorage())
     flat = experiment.space
     assert flat is not None
-    for trial in experiment.trials():
-        assert trial.params == flat.active_only(trial.params), "inactive params proposed"
-        flat.validate(trial.params)
+    for params in uninterrupted(strategy, space):
+        assert params == flat.active_only(params), "inactive params proposed"
+        flat.validate(params)
         if experiment.architecture is not None:
-            experiment.architecture.decode(trial.params)  # a genotype the space can build
+            experiment.architecture.decode(params)  # a genotype the space can build
 
 
 @pytest.mark.parametrize("space", SPACES)
@@ -137,14 +148,14 @@ def test_proposes_valid_candidates(strategy: str, space: str) -> None:
 def test_resume_after_crash_proposes_what_an_uninterrupted_run_would(
     strategy: str, space: str
 ) -> None:
-    uninterrupted = propose_sequence(strategy, space, TRIALS)
+    expected = uninterrupted(strategy, space)
     storage = InMemoryStorage()
     drive(make(strategy, space, storage), TRIALS // 2)
     # The crash: the experiment and its strategy are gone; only storage remains.
     resumed = load_experiment("suite", storage=storage)
     drive(resumed, TRIALS - TRIALS // 2)
     after = [t.params for t in sorted(resumed.trials(), key=lambda t: t.number)]
-    assert after == uninterrupted
+    assert after == expected
 
 
 _FRESH_PROCESS = """
@@ -157,7 +168,7 @@ print(json.dumps(out))
 
 def test_every_strategy_is_reproducible_in_a_fresh_process() -> None:
     names = sorted(STRATEGIES)
-    here = {name: propose_sequence(name, "nb201", TRIALS) for name in names}
+    here = {name: uninterrupted(name, "nb201") for name in names}
     assert all(len({json.dumps(p, sort_keys=True) for p in seq}) > 1 for seq in here.values())
     done = subprocess.run(
         [sys.executable, "-c", _FRESH_PROCESS, str(TRIALS), json.dumps(names)],

@@ -28,6 +28,19 @@ def test_digits() -> None:
     assert ds.x_test is None and ds.class_names == tuple("0123456789")
 
 
+@pytest.mark.parametrize("csv_found", [True, False])
+def test_digits_are_scikit_learns(csv_found: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from sklearn.datasets import load_digits
+
+    if not csv_found:  # the CSV is not where it was: scikit-learn's own loader reads it
+        monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    ds, bunch = load_dataset("digits"), load_digits()
+    np.testing.assert_array_equal(ds.x[:, 0] * 16.0, bunch.images)
+    np.testing.assert_array_equal(ds.y, bunch.target)
+
+
 def test_digits_rejects_options() -> None:
     with pytest.raises(DataError, match=r"digits: unknown option 'size'; valid options: none"):
         load_dataset("digits", options={"size": 16})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import netsynth
 from netsynth.experiment_record import ExperimentState
 from netsynth.storage import open_storage
 from netsynth.trial_record import TrialState
@@ -96,8 +97,7 @@ def test_signal_stops_the_run_and_resume_meets_the_budget(
 
 
 def test_resume_of_an_unknown_experiment_is_a_clear_error(sqlite_url: str, tmp_path: Path) -> None:
-    spec = write_spec(tmp_path, SPEC, OBJECTIVE)
-    assert cli("run", str(spec), "--storage", sqlite_url, "--no-progress").returncode == 0
+    netsynth.create_experiment("slow", storage=sqlite_url)  # the one the error lists
     result = cli("resume", "nope", "--storage", sqlite_url)
     assert result.returncode == 2
     assert "no experiment named 'nope'" in result.stderr and "slow" in result.stderr
