@@ -21,6 +21,7 @@ collapses onto parameter-free ops.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import tempfile
 import time
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from netsynth.data.splits import Splits
 from netsynth.estimation.training import DataConfig, FinalConfig
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.oneshot.config import OneShotConfig
@@ -90,10 +92,15 @@ def search(
     }
 
 
+@functools.cache
+def _table_splits(table: TabularTable) -> Splits:
+    return load_splits(TableRecipe.from_dict(table.header["recipe"]))
+
+
 def slowdown(table: TabularTable, cell: tuple[str, ...] = ("conv_3x3",) * 6) -> float:
     """How much slower one epoch of ``cell`` trains alone now than the table says."""
     recipe = TableRecipe.from_dict(table.header["recipe"])
-    splits = load_splits(recipe)
+    splits = _table_splits(table)
     train_alone_seconds(cell, splits, recipe)  # warm-up
     return train_alone_seconds(cell, splits, recipe) / table.row(cell).epoch_seconds
 

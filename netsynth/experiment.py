@@ -154,8 +154,9 @@ class Experiment:
         return self.record.name
 
     def _stored_attrs(self) -> dict[str, Any]:
-        """The experiment's attrs as stored now (PREPARING may have run in another process)."""
-        return dict(self.refresh().attrs)
+        """The experiment's attrs as stored now (PREPARING may have run in another process);
+        a read only: this view's settings stay as they are."""
+        return dict(self.storage.get_experiment(self.name).attrs)
 
     @property
     def storage_url(self) -> str:

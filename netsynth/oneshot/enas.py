@@ -8,6 +8,8 @@ one decision per edge, each over the candidate ops.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
 from netsynth.oneshot.supernet import NB201Supernet
@@ -63,6 +65,13 @@ class FairSampler:
         child = [self.order[e][self.t % self.ops] for e in range(self.edges)]
         self.t += 1
         return child
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"t": self.t, "order": [list(row) for row in self.order]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.t = int(state["t"])
+        self.order = [list(row) for row in state["order"]]
 
 
 @torch.no_grad()

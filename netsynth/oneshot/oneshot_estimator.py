@@ -224,7 +224,11 @@ class _Search:
             ControllerState(config, len(self.ops)) if config.method == "enas" else None
         )
         self.generator = torch.Generator().manual_seed(seed)
-        self.fair = enas.FairSampler(len(EDGES), len(self.ops), self.generator)
+        self.fair = (
+            enas.FairSampler(len(EDGES), len(self.ops), self.generator)
+            if self.controller is not None and config.child_sampling == "fair"
+            else None
+        )
         self.remedy = (
             EarlyStop(config.max_collapsed_edges) if config.remedy == "early_stop" else None
         )
@@ -290,7 +294,7 @@ class _Search:
 
     def _step(self, batch: bilevel.Batch, val_batch: bilevel.Batch) -> float:
         if self.controller is not None:  # ENAS: train the shared weights on one sampled child
-            if self.config.child_sampling == "fair":
+            if self.fair is not None:
                 choice = self.fair.next()
             else:
                 with torch.no_grad():
@@ -366,9 +370,7 @@ class _Search:
                         loss_fn=loss,
                     )
 
-        selection = PerturbationSelection(
-            self.supernet, self.val, tune, self.generator, self.supernet.node_rows
-        )
+        selection = PerturbationSelection(self.supernet, self.val, tune, self.generator)
         genotype = selection.select()
         self.last = {
             **self.last,
@@ -390,6 +392,7 @@ class _Search:
             "generator": self.generator.get_state(),
             "torch_rng": torch.get_rng_state(),
             "controller": None if self.controller is None else self.controller.state_dict(),
+            "fair": None if self.fair is None else self.fair.state_dict(),
             "remedy": None
             if self.remedy is None or self.remedy.genotype is None
             else self.remedy.genotype.to_dict(),
@@ -408,6 +411,8 @@ class _Search:
         torch.set_rng_state(state["torch_rng"])
         if self.controller is not None:
             self.controller.load_state_dict(state["controller"])
+        if self.fair is not None:
+            self.fair.load_state_dict(state["fair"])
         if self.remedy is not None and state["remedy"] is not None:
             kind = NB201Genotype if isinstance(self.supernet, NB201Supernet) else CellGenotype
             self.remedy.genotype = kind.from_dict(state["remedy"])

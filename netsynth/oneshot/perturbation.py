@@ -12,7 +12,7 @@ changes nothing. The result is the genotype of the discretized supernet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import torch
 
@@ -34,14 +34,13 @@ class PerturbationSelection:
         val: TensorSplit,
         tune: Tune,
         generator: torch.Generator,
-        node_rows: Sequence[Sequence[int]] = (),
         eval_batch: int = 512,
     ) -> None:
         self.supernet = supernet
         self.val = val
         self.tune = tune
         self.generator = generator
-        self.node_rows = [list(rows) for rows in node_rows]
+        self.node_rows = supernet.node_rows  # DARTS cells: the rows feeding each node
         self.eval_batch = eval_batch
         self.shape = supernet.alpha.shape
         ops = supernet.op_names

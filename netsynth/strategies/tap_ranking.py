@@ -53,14 +53,25 @@ class TAPRanker:
         self.tau = tau
         self.min_records = min_records
         self.seed = seed
+        self._attrs: Mapping[str, Any] | None = None
         self._facts: tuple[float, tuple[int, ...], int, str | None] | None = None
         self._lde_records: list[LDERecord] | None = None
         self._model: tuple[tuple[int, ...], TAP] | None = None  # (own trials fitted on, TAP)
 
+    def experiment_attrs(self) -> Mapping[str, Any]:
+        """The experiment's stored attrs, read from storage until PREPARING has stored the
+        DCN, then kept (what the ranking needs of them does not change afterwards)."""
+        if self._attrs is not None:
+            return self._attrs
+        attrs = self.attrs()
+        if attrs.get("dcn"):
+            self._attrs = attrs
+        return attrs
+
     def facts(self) -> tuple[float, tuple[int, ...], int, str | None]:
         """(DCN, input shape, classes, LDE URL) of the experiment, read once."""
         if self._facts is None:
-            attrs = self.attrs()
+            attrs = self.experiment_attrs()
             data, dcn = attrs.get("data"), attrs.get("dcn")
             if not data or not dcn:
                 raise TAPRankingError(
@@ -104,7 +115,7 @@ class TAPRanker:
         """(trial number, LDE record) of the experiment's trained trials, by number."""
         from netsynth.tapas.experiment_records import trial_record
 
-        attrs = self.attrs()
+        attrs = self.experiment_attrs()
         out = []
         for trial in sorted(history, key=lambda t: t.number):
             record = trial_record(trial, attrs, source=f"#{trial.number}")

@@ -95,19 +95,22 @@ def test_the_cap_keeps_only_the_surest_collapse_edges() -> None:
     )
 
 
-@pytest.mark.parametrize("method", ["darts", "enas"])
+@pytest.mark.parametrize(
+    "options",
+    [{"method": "darts"}, {"method": "enas"}, {"method": "enas", "child_sampling": "fair"}],
+)
 def test_search_resumes_from_its_last_epoch_checkpoint(
-    dataset: Path, tmp_path: Path, method: str
+    dataset: Path, tmp_path: Path, options: dict[str, str]
 ) -> None:
     whole, _ = make_trial()
-    estimator(dataset, tmp_path / "a", method=method).estimate(whole)
+    estimator(dataset, tmp_path / "a", **options).estimate(whole)
 
     lost, _ = make_trial(crash_at=2)  # the worker dies while reporting epoch 2
     with pytest.raises(KeyboardInterrupt):
-        estimator(dataset, tmp_path / "b", method=method).estimate(lost)
+        estimator(dataset, tmp_path / "b", **options).estimate(lost)
     assert (tmp_path / "b" / "export" / "checkpoints" / "candidate-0.pt").exists()
     retry, retry_channel = make_trial()
-    estimator(dataset, tmp_path / "b", method=method).estimate(retry)
+    estimator(dataset, tmp_path / "b", **options).estimate(retry)
     assert retry.attrs["resumed_from_epoch"] == 2
     assert [step for step, _ in retry_channel.reports] == [3]
     assert retry.attrs["genotype"] == whole.attrs["genotype"]
