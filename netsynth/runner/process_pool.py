@@ -70,17 +70,24 @@ class ProcessPoolExecutor:
 
     def _spawn(self) -> _Worker:
         parent, child = multiprocessing.Pipe(duplex=True)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "netsynth.runner.worker", str(child.fileno())],
-            pass_fds=(child.fileno(),),
+        process = self._launch(child.fileno())
+        child.close()
+        worker = _Worker(process, parent)
+        self._workers.append(worker)
+        try:
+            parent.send(("init", list(sys.path), self._payload))
+        except OSError:
+            pass  # killed before it read the objective: wait() fails its trial as WORKER_DIED
+        return worker
+
+    def _launch(self, fd: int) -> subprocess.Popen[bytes]:
+        """Start a worker process that talks to the driver over the pipe end ``fd``."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "netsynth.runner.worker", str(fd)],
+            pass_fds=(fd,),
             start_new_session=True,  # Ctrl-C in the terminal reaches the driver only
             env=self._worker_env(),
         )
-        child.close()
-        parent.send(("init", list(sys.path), self._payload))
-        worker = _Worker(process, parent)
-        self._workers.append(worker)
-        return worker
 
     def _worker_env(self) -> dict[str, str]:
         # Share the cores: N workers each get cores / N threads unless the user chose.

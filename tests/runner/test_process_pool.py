@@ -4,10 +4,28 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import netsynth
 from netsynth import ExperimentState, TrialState
+from netsynth.runner.process_pool import ProcessPoolExecutor
+from netsynth.runner.retries import WORKER_DIED
+
+
+class PoolWhoseFirstWorkerDiesAtOnce(ProcessPoolExecutor):
+    """The first worker exits before it reads the objective, as one SIGKILLed at start does."""
+
+    launched = 0
+
+    def _launch(self, fd: int) -> subprocess.Popen[bytes]:
+        self.launched += 1
+        if self.launched > 1:
+            return super()._launch(fd)
+        process = subprocess.Popen([sys.executable, "-c", "pass"], pass_fds=(fd,))
+        process.wait()  # its pipe end is closed: sending the objective breaks the pipe
+        return process
 
 
 def objective_that_kills_its_worker(trial: netsynth.Trial) -> float:
@@ -31,6 +49,17 @@ def test_sigkilled_worker_fails_only_its_trial(sqlite_url: str) -> None:
     assert [t.number for t in failed] == [3]
     assert "killed by SIGKILL" in (failed[0].reason or "")
     assert len(exp.trials(states=[TrialState.COMPLETE])) == 8
+
+
+def test_worker_killed_before_it_reads_the_objective_fails_only_its_trial() -> None:
+    exp = netsynth.create_experiment(seed=0)
+    pool = PoolWhoseFirstWorkerDiesAtOnce(workers=1)
+    state = exp.run(objective_that_reports, max_trials=3, executor=pool, progress=False)
+    assert state is ExperimentState.COMPLETED
+    failed = exp.trials(states=[TrialState.FAILED])
+    assert [t.number for t in failed] == [0]
+    assert WORKER_DIED in (failed[0].reason or "")
+    assert len(exp.trials(states=[TrialState.COMPLETE])) == 3
 
 
 def test_reports_and_params_cross_the_process_boundary() -> None:
