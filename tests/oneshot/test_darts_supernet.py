@@ -29,3 +29,30 @@ def test_alpha_gets_gradients_and_the_derived_cell_is_a_valid_genotype() -> None
         assert all(op != "none" for op, _ in node)
         assert len({source for _, source in node}) == 2 and max(s for _, s in node) < node_index + 2
     assert build(genotype, (1, 8), 3)(batch[0]).shape == (4, 3)
+
+
+
+def test_ops_weighted_zero_are_skipped_without_changing_the_output() -> None:
+    torch.manual_seed(0)
+    cell = Cell(((("skip_connect", 0), ("skip_connect", 1)),) * 2)
+    net = DartsCellSupernet(OPS, CellGenotype(cell, cell, (1, 1), 4), (1, 8), 3).eval()
+    x = torch.randn(4, 1, 8)
+    mix = net.probabilities().detach().clone()
+    mix[:, ::2] = 0.0  # every other edge discretized to sep_conv, in both cells
+    mix[:, ::2, 2] = 1.0
+    mix[1, 1] = 0.0  # a strided reduction edge switched off: its zeros keep the right shape
+    skipped = net(x, mix=mix)
+    every_op = net(x, mix=mix.clone().requires_grad_())  # gradient flows: nothing is skipped
+    assert torch.allclose(skipped, every_op, atol=1e-6)
+
+    net.train()
+    net(x, mix=mix).sum().backward()
+    reduction = next(c for c in net.cells if any(e.stride == 2 for e in c.edges))
+    sep_conv, factorized_skip = 2, 1
+
+    def has_grad(edge: int, op: int) -> bool:
+        return all(p.grad is not None for p in reduction.edges[edge].ops[op].parameters())
+
+    assert has_grad(0, sep_conv) and not has_grad(0, factorized_skip)  # discretized
+    assert not has_grad(1, sep_conv) and not has_grad(1, factorized_skip)  # switched off
+    assert has_grad(3, sep_conv) and has_grad(3, factorized_skip)  # still mixed
