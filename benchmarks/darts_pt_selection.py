@@ -59,7 +59,8 @@ def main() -> None:
     params = space.params_of(space.sample(np.random.default_rng(args.seed)), TrainingConfig())
     candidate, _ = estimator.candidate(params)
     torch.manual_seed(args.seed)
-    search = _Search(estimator, estimator.oneshot, estimator.supernet(candidate, estimator.oneshot), args.seed)
+    supernet = estimator.supernet(candidate, estimator.oneshot)
+    search = _Search(estimator, estimator.oneshot, supernet, args.seed)
     started = time.perf_counter()
     for _ in range(args.epochs):
         search.run_epoch()
@@ -75,8 +76,11 @@ def main() -> None:
     with every_op_computed():
         every_seconds, every_hash, every_acc = select()
     skip_seconds, skip_hash, skip_acc = select()
-    print(f"every op computed: {every_seconds:.1f} s (genotype {every_hash[:10]}, val {every_acc:.4f})")
-    print(f"zero ops skipped:  {skip_seconds:.1f} s (genotype {skip_hash[:10]}, val {skip_acc:.4f})")
+    for label, seconds, genotype, acc in (
+        ("every op computed", every_seconds, every_hash, every_acc),
+        ("zero ops skipped ", skip_seconds, skip_hash, skip_acc),
+    ):
+        print(f"{label}: {seconds:.1f} s (genotype {genotype[:10]}, val {acc:.4f})")
     print(f"speed-up: {every_seconds / skip_seconds:.2f}x")
     if (every_hash, every_acc) != (skip_hash, skip_acc):
         raise SystemExit("the two selections differ")

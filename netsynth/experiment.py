@@ -317,11 +317,16 @@ class Experiment:
 
     def create_retry(self, failed: TrialRecord, limit: int | None = None) -> TrialTask | None:
         """Create a trial that runs ``failed``'s candidate again (None once ``limit`` trials
-        are running or done); the strategy is not asked for a new one."""
+        are running or done); the strategy is not asked for a new one. Raises
+        ``RetryExistsError`` when another driver has already retried ``failed``."""
         declared = self.space is not None
         draft = retry_draft(failed, declared=declared)
         record = self.storage.create_trial(
-            self.id, draft, limit=self._storage_limit(limit), worker=worker_id()
+            self.id,
+            draft,
+            limit=self._storage_limit(limit),
+            worker=worker_id(),
+            retry_of=failed.number,
         )
         if record is None:
             return None

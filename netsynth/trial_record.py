@@ -26,6 +26,8 @@ class TrialState(str, enum.Enum):
 # they are not the objective's fault, so they do not count against ``max_failed_trials``.
 INTERRUPTED = "interrupted"
 LOST_WORKER = "lost worker"
+# attrs key of a retry: the number of the trial whose candidate it runs again
+RETRY_OF = "retry_of"
 
 
 @dataclass(frozen=True)

@@ -83,4 +83,5 @@ class MixedOp(nn.Module):
             (k for k, name in enumerate(self.names) if name != "none"),
             key=lambda k: cheap.index(self.names[k]) if self.names[k] in cheap else len(cheap),
         )
-        return self.ops[k](x) * 0.0
+        zeros: torch.Tensor = self.ops[k](x) * 0.0
+        return zeros

@@ -4,8 +4,9 @@ A retry is a new trial (the failed one stays as it finished: finished trials nev
 whose attrs name the trial it retries (``retry_of``) and the whole chain of earlier attempts
 (``retry_history``: number and reason of each). Which trials still need a retry is read from
 history on every pass, so a driver that resumes after a crash retries what its predecessor
-had not yet retried. Two drivers that see the same lost trial at the same moment may both
-retry it; storage's ``max_trials`` limit still holds, so the budget stays exact.
+had not yet retried. Storage creates at most one retry of a trial (``create_trial``'s
+``retry_of``), so two drivers that see the same lost trial at the same moment retry it once:
+the second one is told ``RetryExistsError`` and moves on.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from netsynth.storage.storage import DraftFactory, TrialDraft
-from netsynth.trial_record import LOST_WORKER, TrialRecord, TrialState
+from netsynth.trial_record import LOST_WORKER, RETRY_OF, TrialRecord, TrialState
 
-RETRY_OF = "retry_of"
+__all__ = ["RETRY_OF"]  # re-exported: the runner's name for the key
 RETRY_HISTORY = "retry_history"
 WORKER_DIED = "worker process died"  # the process pool's reason for a crashed worker
 PROPOSED_PARAMS = "proposed_params"  # define-by-run: the strategy's point, the trial's hints

@@ -28,7 +28,7 @@ from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
 from netsynth.runner.retries import pending_retries
 from netsynth.space.distributions import ParamValue
-from netsynth.storage.storage import TrialFinishedError
+from netsynth.storage.storage import RetryExistsError, TrialFinishedError
 from netsynth.strategies.strategy import SpaceExhausted
 from netsynth.trial_record import INTERRUPTED, TrialRecord, TrialState
 from netsynth.trial_task import TrialTask
@@ -133,7 +133,12 @@ class SearchLoop:
             while end is None and self.executor.running() < self.executor.capacity:
                 try:
                     if retries:  # the same candidate again, before any new one
-                        task = experiment.create_retry(retries.pop(0), experiment.budget.max_trials)
+                        failed = retries.pop(0)
+                        try:
+                            task = experiment.create_retry(failed, experiment.budget.max_trials)
+                        except RetryExistsError:
+                            log.info("trial %d: another driver retried it", failed.number)
+                            continue
                     else:
                         task = experiment.create_task(history, limit=experiment.budget.max_trials)
                 except SpaceExhausted as exc:  # e.g. every grid point proposed

@@ -15,10 +15,11 @@ from netsynth.storage.storage import (
     DraftFactory,
     ExperimentExistsError,
     ExperimentNotFoundError,
+    RetryExistsError,
     StorageError,
     TrialFinishedError,
 )
-from netsynth.trial_record import Report, TrialRecord, TrialState, lost_worker_reason
+from netsynth.trial_record import RETRY_OF, Report, TrialRecord, TrialState, lost_worker_reason
 
 
 def _copy(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -121,14 +122,20 @@ class InMemoryStorage:
         *,
         limit: int | None = None,
         worker: str | None = None,
+        retry_of: int | None = None,
     ) -> TrialRecord | None:
         with self._lock:
             self._experiment(experiment_id)
             if limit is not None and self._active[experiment_id] >= limit:
                 return None
             records = self._by_experiment[experiment_id]
+            if retry_of is not None and any(
+                r.attrs.get(RETRY_OF) == retry_of for r in records[retry_of + 1 :]
+            ):
+                raise RetryExistsError(f"trial {retry_of} already has a retry")
             number = len(records)
             made = draft(number)
+            attrs = made.attrs if retry_of is None else {**made.attrs, RETRY_OF: retry_of}
             now = time.time()
             record = TrialRecord(
                 id=len(self._trials) + 1,
@@ -140,7 +147,7 @@ class InMemoryStorage:
                 fidelity=_copy(made.fidelity),
                 bracket=made.bracket,
                 rung=made.rung,
-                attrs=_copy(made.attrs),
+                attrs=_copy(attrs),
                 worker=worker,
                 created_at=now,
                 heartbeat_at=now,

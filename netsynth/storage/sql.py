@@ -45,11 +45,12 @@ from netsynth.storage.storage import (
     DraftFactory,
     ExperimentExistsError,
     ExperimentNotFoundError,
+    RetryExistsError,
     SchemaVersionError,
     StorageError,
     TrialFinishedError,
 )
-from netsynth.trial_record import Report, TrialRecord, TrialState, lost_worker_reason
+from netsynth.trial_record import RETRY_OF, Report, TrialRecord, TrialState, lost_worker_reason
 
 _IDS_PER_QUERY = 5000  # below SQLite's limit on bound variables
 
@@ -297,9 +298,10 @@ class SQLStorage:
         *,
         limit: int | None = None,
         worker: str | None = None,
+        retry_of: int | None = None,
     ) -> TrialRecord | None:
         try:
-            return self._create_trial(experiment_id, draft, limit, worker)
+            return self._create_trial(experiment_id, draft, limit, worker, retry_of)
         except _LimitReached:
             return None
 
@@ -309,6 +311,7 @@ class SQLStorage:
         draft: DraftFactory,
         limit: int | None,
         worker: str | None,
+        retry_of: int | None,
     ) -> TrialRecord:
         with self._write() as conn:
             # Taking the counter locks the experiment row (PostgreSQL) or the database (SQLite),
@@ -319,8 +322,11 @@ class SQLStorage:
             taken, active = counters
             if limit is not None and active > limit:
                 raise _LimitReached  # rolls the counters back
+            if retry_of is not None and self._retried(conn, experiment_id, retry_of):
+                raise RetryExistsError(f"trial {retry_of} already has a retry")  # rolls back
             number = taken - 1
             made = draft(number)
+            attrs = made.attrs if retry_of is None else {**made.attrs, RETRY_OF: retry_of}
             now = time.time()
             trial_id = conn.execute(
                 sql_statements.INSERT_TRIAL,
@@ -334,7 +340,7 @@ class SQLStorage:
                     "fidelity": json_codec.dumps(made.fidelity),
                     "bracket": made.bracket,
                     "rung": made.rung,
-                    "attrs": json_codec.dumps(made.attrs),
+                    "attrs": json_codec.dumps(attrs),
                     "worker": worker,
                     "report_count": 0,
                     "created_at": now,
@@ -351,11 +357,22 @@ class SQLStorage:
             fidelity=dict(made.fidelity),
             bracket=made.bracket,
             rung=made.rung,
-            attrs=dict(made.attrs),
+            attrs=dict(attrs),
             worker=worker,
             created_at=now,
             heartbeat_at=now,
         )
+
+    @staticmethod
+    def _retried(conn: Connection, experiment_id: int, number: int) -> bool:
+        """Whether a later trial's attrs name trial ``number`` as the one it retries. Runs
+        while the experiment's counter is taken, so no other client can add one meanwhile; the
+        text match only narrows the rows that are decoded."""
+        rows = conn.execute(
+            sql_statements.RETRY_CANDIDATES,
+            {"eid": experiment_id, "number": number, "pattern": f'%"{RETRY_OF}":{number}%'},
+        )
+        return any(json_codec.loads(row.attrs).get(RETRY_OF) == number for row in rows)
 
     @staticmethod
     def _raise_not_running(conn: Connection, trial_id: int) -> None:

@@ -21,6 +21,11 @@ TAKE_NUMBER = (
 INSERT_TRIAL = insert(trials).returning(trials.c.id)
 TRIAL_STATE = select(trials.c.state, trials.c.number).where(trials.c.id == bindparam("tid"))
 TRIAL_ATTRS = select(trials.c.attrs).where(trials.c.id == bindparam("tid"))
+RETRY_CANDIDATES = select(trials.c.attrs).where(
+    (trials.c.experiment_id == bindparam("eid"))
+    & (trials.c.number > bindparam("number"))
+    & trials.c.attrs.like(bindparam("pattern"))
+)
 RUNNING_TRIAL = (trials.c.id == bindparam("tid")) & (trials.c.state == RUNNING)
 COUNT_REPORT = update(trials).where(RUNNING_TRIAL).values(report_count=trials.c.report_count + 1)
 INSERT_REPORT = insert(reports)

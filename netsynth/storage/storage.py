@@ -38,6 +38,10 @@ class SchemaVersionError(StorageError):
     pass
 
 
+class RetryExistsError(StorageError):
+    """Another client already created the retry of this trial; nothing was created."""
+
+
 @dataclass(frozen=True)
 class TrialDraft:
     """What a new trial starts with; built once its number is known."""
@@ -97,10 +101,13 @@ class Storage(Protocol):
         *,
         limit: int | None = None,
         worker: str | None = None,
+        retry_of: int | None = None,
     ) -> TrialRecord | None:
         """Atomically take the next trial number, call ``draft(number)`` and store a RUNNING
         trial. With ``limit``, create nothing (return None) once ``limit`` trials are running or
-        finished without failing."""
+        finished without failing. With ``retry_of``, the trial is the retry of trial number
+        ``retry_of`` (its attrs say so under ``RETRY_OF``), and there is at most one: if one
+        exists, create nothing and raise ``RetryExistsError``."""
         ...
 
     def add_report(

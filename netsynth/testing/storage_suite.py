@@ -42,13 +42,14 @@ from netsynth.storage.storage import (
     DraftFactory,
     ExperimentExistsError,
     ExperimentNotFoundError,
+    RetryExistsError,
     Storage,
     StorageError,
     TrialDraft,
     TrialFinishedError,
 )
 from netsynth.testing.heartbeat_suite import HeartbeatConformance
-from netsynth.trial_record import Report, TrialRecord, TrialState
+from netsynth.trial_record import LOST_WORKER, RETRY_OF, Report, TrialRecord, TrialState
 
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
 NOT_FAILED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -556,6 +557,58 @@ class StorageConformance(HeartbeatConformance):
         assert other.create_trial(experiment.id, EMPTY_DRAFT, limit=2) is None
         storage.finish_trial(second.id, TrialState.FAILED)
         assert new_trial(other, experiment.id, limit=2).number == 2
+
+    # -- trials: retries ---------------------------------------------------------------------
+
+    def test_retry_of_a_trial_is_created_once_and_names_it(self, storage: Storage) -> None:
+        experiment = new_experiment(storage)
+        failed = new_trial(storage, experiment.id)
+        storage.finish_trial(failed.id, TrialState.FAILED, reason=LOST_WORKER)
+        other = new_trial(storage, experiment.id)
+        retry = storage.create_trial(experiment.id, draft_of(attrs={"k": 1}), retry_of=0)
+        assert retry is not None and retry.attrs == {"k": 1, RETRY_OF: 0}
+        assert storage.trial(retry.id).attrs == {"k": 1, RETRY_OF: 0}
+        with pytest.raises(RetryExistsError, match="trial 0"):
+            storage.create_trial(experiment.id, EMPTY_DRAFT, retry_of=0)
+        assert numbers_of(storage.trials(experiment.id)) == [0, 1, 2]  # no number used
+        assert storage.create_trial(experiment.id, EMPTY_DRAFT, retry_of=other.number)
+        assert new_trial(storage, experiment.id).number == 4
+
+    def test_retry_of_trial_1_is_not_taken_for_a_retry_of_trial_10(self, storage: Storage) -> None:
+        experiment = new_experiment(storage)
+        for _ in range(11):
+            new_trial(storage, experiment.id)
+        assert storage.create_trial(experiment.id, EMPTY_DRAFT, retry_of=10) is not None
+        assert storage.create_trial(experiment.id, EMPTY_DRAFT, retry_of=1) is not None
+
+    def test_racing_clients_create_one_retry(
+        self, storage: Storage, second_client: Callable[[], Storage]
+    ) -> None:
+        experiment = new_experiment(storage)
+        failed = new_trial(storage, experiment.id)
+        storage.finish_trial(failed.id, TrialState.FAILED, reason=LOST_WORKER)
+        clients = [second_client() for _ in range(4)]
+        created: list[TrialRecord] = []
+        refused: list[int] = []
+        start = threading.Barrier(len(clients) * 2)
+
+        def retry(client: Storage) -> None:
+            start.wait()
+            try:
+                record = client.create_trial(experiment.id, EMPTY_DRAFT, retry_of=0)
+            except RetryExistsError:
+                refused.append(1)
+            else:
+                assert record is not None
+                created.append(record)
+
+        threads = [threading.Thread(target=retry, args=(c,)) for c in clients * 2]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert (len(created), len(refused)) == (1, len(threads) - 1)
+        assert numbers_of(storage.trials(experiment.id)) == [0, 1]
 
     # -- reports -----------------------------------------------------------------------------
 

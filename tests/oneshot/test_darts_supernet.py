@@ -31,7 +31,6 @@ def test_alpha_gets_gradients_and_the_derived_cell_is_a_valid_genotype() -> None
     assert build(genotype, (1, 8), 3)(batch[0]).shape == (4, 3)
 
 
-
 def test_ops_weighted_zero_are_skipped_without_changing_the_output() -> None:
     torch.manual_seed(0)
     cell = Cell(((("skip_connect", 0), ("skip_connect", 1)),) * 2)
