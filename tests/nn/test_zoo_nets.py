@@ -132,3 +132,12 @@ def test_a_missing_or_unreadable_weights_file_is_a_genotype_error(tmp_path: Path
     save_file({"something.else": torch.zeros(3)}, str(other))
     with pytest.raises(GenotypeError, match="no tensor"):
         build(ZooGenotype("vgg", "11", weights=str(other)), (1, 40), 3)
+
+
+def test_efficientnet_drops_deeper_residual_branches_more_often_while_training() -> None:
+    from netsynth.nn.zoo.stochastic_depth import StochasticDepth
+
+    net = build(ZooGenotype("efficientnet", "b0", width_multiplier=0.25), (1, 8, 8), 3)
+    rates = [m.p for m in net.modules() if isinstance(m, StochasticDepth)]
+    assert len(rates) == 9  # B0's blocks with a shortcut: the repeats after each stage's first
+    assert rates == sorted(rates) and rates[0] > 0 and rates[-1] < 0.2

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from netsynth.nn.zoo.blocks import SqueezeExcite, conv_bn_act
+from netsynth.nn.zoo.stochastic_depth import StochasticDepth
 from netsynth.space.zoo_tables import round_channels
 
 
@@ -21,7 +22,8 @@ from netsynth.space.zoo_tables import round_channels
 class InvertedResidualSpec:
     """One block: expanded and output channels, kernel, stride, SE squeeze width (0: no SE),
     the activation, and the SE's own activation and gate (MobileNetV3 squeezes with ReLU and
-    gates with a hard sigmoid; EfficientNet uses SiLU and a sigmoid)."""
+    gates with a hard sigmoid; EfficientNet uses SiLU and a sigmoid); the probability that
+    stochastic depth drops the block's residual branch while training (EfficientNet)."""
 
     c_in: int
     expanded: int
@@ -32,6 +34,7 @@ class InvertedResidualSpec:
     act: Callable[[], nn.Module]
     se_act: Callable[[], nn.Module] = nn.ReLU
     se_gate: Callable[[], nn.Module] = nn.Sigmoid
+    stochastic_depth: float = 0.0
 
 
 class InvertedResidual(nn.Module):
@@ -58,10 +61,16 @@ class InvertedResidual(nn.Module):
         layers.append(conv_bn_act(spec.expanded, spec.c_out, 1, 1, dims, act=None))
         self.body = nn.Sequential(*layers)
         self.use_residual = spec.stride == 1 and spec.c_in == spec.c_out
+        # only a block with a shortcut can drop its branch: the example still passes through
+        self.drop = (
+            StochasticDepth(spec.stochastic_depth)
+            if self.use_residual and spec.stochastic_depth
+            else nn.Identity()
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.body(x)
-        return out + x if self.use_residual else out
+        return self.drop(out) + x if self.use_residual else out
 
 
 def squeezed_channels(channels: int, ratio: float) -> int:
