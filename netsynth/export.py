@@ -21,7 +21,7 @@ import json
 import textwrap
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +180,16 @@ class LoadedModel(NormalizedModel):
     genotype: Genotype
 
 
+def architecture_only(genotype: Genotype) -> Genotype:
+    """``genotype`` without the weights file a zoo candidate started from: an export holds
+    the trained weights, so it rebuilds where that file is absent (genotype.json keeps it)."""
+    from netsynth.space.zoo_genotype import ZooGenotype
+
+    if isinstance(genotype, ZooGenotype) and genotype.weights is not None:
+        return replace(genotype, weights=None)
+    return genotype
+
+
 def load_model(folder: str | Path) -> LoadedModel:
     """Load an export folder: the architecture from JSON, the weights from safetensors."""
     folder = Path(folder)
@@ -192,7 +202,9 @@ def load_model(folder: str | Path) -> LoadedModel:
     if description.get("version", 0) > FORMAT_VERSION:
         raise ExportError(f"{folder} was exported by a newer netsynth; upgrade to load it")
     genotype = genotype_from_dict(description["genotype"])
-    network = build(genotype, description["input_shape"], description["num_classes"])
+    network = build(
+        architecture_only(genotype), description["input_shape"], description["num_classes"]
+    )
     network.load_state_dict(load_file(str(folder / "model.safetensors")))
     norm = description["normalization"]
     model = LoadedModel(network, np.asarray(norm["mean"]), np.asarray(norm["std"])).eval()

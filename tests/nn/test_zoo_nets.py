@@ -141,3 +141,30 @@ def test_efficientnet_drops_deeper_residual_branches_more_often_while_training()
     rates = [m.p for m in net.modules() if isinstance(m, StochasticDepth)]
     assert len(rates) == 9  # B0's blocks with a shortcut: the repeats after each stage's first
     assert rates == sorted(rates) and rates[0] > 0 and rates[-1] < 0.2
+
+
+def test_an_export_of_a_candidate_started_from_weights_loads_without_that_file(
+    tmp_path: Path,
+) -> None:
+    from netsynth.export import load_model
+
+    start = tmp_path / "start.safetensors"
+    source = build(ZooGenotype("mlp", "2x32"), (13,), 3)
+    save_file({k: v.contiguous() for k, v in source.state_dict().items()}, str(start))
+    genotype = ZooGenotype("mlp", "2x32", weights=str(start))
+    net = build(genotype, (13,), 3).eval()
+    x = np.random.default_rng(0).normal(size=(4, 13)).astype(np.float32)
+    export_model(
+        net,
+        genotype,
+        tmp_path / "model",
+        input_shape=(13,),
+        num_classes=3,
+        mean=np.zeros(13, dtype=np.float32),
+        std=np.ones(13, dtype=np.float32),
+        sample=x,
+    )
+    start.unlink()  # the export is copied to another machine, without the starting weights
+    loaded = load_model(tmp_path / "model")
+    assert loaded.genotype == genotype  # the record still says where training started
+    assert torch.allclose(loaded(torch.from_numpy(x)), net(torch.from_numpy(x)), atol=1e-6)
