@@ -100,13 +100,18 @@ class SearchLoop:
         with self.guard:
             self.executor.start(self.estimator, self, self.guard)
             try:
-                return self._loop()
+                end = self._loop()
             except RunInterrupted as exc:
                 self._abandon_running(f"{INTERRUPTED} by {exc.signal_name}")
                 raise
             except BaseException as exc:
                 self._abandon_running(f"{INTERRUPTED}: the driver stopped ({type(exc).__name__})")
                 raise
+            else:
+                # No trial is running now. Free the workers: idle worker processes, or Ray
+                # actors that would hold their CPUs until garbage collection killed them.
+                self.executor.shutdown()
+                return end
             finally:
                 close = getattr(self.on_progress, "close", None)
                 if callable(close):

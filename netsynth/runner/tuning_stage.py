@@ -166,8 +166,8 @@ def run_tuning(experiment: Experiment, estimator: Estimator, loop: SearchLoop) -
     with_space = getattr(estimator, "with_space", None)
     if not callable(with_space) or view.architecture is None:
         raise ExperimentError("mode: sequential needs an architecture search (space + data)")
-    # Idle workers hold stage 1's estimator; stage 2 decodes its trials with the shortlist.
-    loop.executor.shutdown()
+    # Stage 1's loop shut its workers down when it ended: they held stage 1's estimator, and
+    # stage 2's start them with the shortlist's.
     stage_loop = SearchLoop(
         view,
         with_space(view.architecture),

@@ -62,6 +62,24 @@ def test_worker_killed_before_it_reads_the_objective_fails_only_its_trial() -> N
     assert len(exp.trials(states=[TrialState.COMPLETE])) == 3
 
 
+def objective_that_returns_its_pid(trial: netsynth.Trial) -> float:
+    trial.suggest_float("x", 0, 1)
+    return float(os.getpid())
+
+
+def test_a_finished_run_leaves_no_worker_process_behind() -> None:
+    exp = netsynth.create_experiment(seed=0)
+    exp.run(objective_that_returns_its_pid, max_trials=4, workers=2, progress=False)
+    pids = {int(t.value) for t in exp.trials() if t.value is not None}
+    assert len(pids) == 2 and os.getpid() not in pids
+    for pid in pids:  # stopped and reaped when the run returned, not at interpreter exit
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        raise AssertionError(f"worker process {pid} is still alive")
+
+
 def test_reports_and_params_cross_the_process_boundary() -> None:
     exp = netsynth.create_experiment(seed=0)
     exp.run(objective_that_reports, max_trials=4, workers=2, progress=False)

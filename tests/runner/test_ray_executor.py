@@ -3,9 +3,11 @@ and without Ray the error says how to install it."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,6 +84,27 @@ def test_a_trial_whose_actor_is_killed_is_retried_on_another(sqlite_url: str) ->
     assert retry.state is TrialState.COMPLETE
     assert retry.params == killed.params  # reported before the actor died
     assert len(exp.trials(states=[TrialState.COMPLETE])) == 4
+
+
+def objective_that_returns_its_pid(trial: netsynth.Trial) -> float:
+    trial.suggest_float("x", 0, 1)
+    return float(os.getpid())
+
+
+@pytest.mark.usefixtures("local_ray")
+def test_a_finished_run_gives_its_actors_cpus_back_to_the_cluster(sqlite_url: str) -> None:
+    import ray
+
+    gc.disable()  # the actors must go when the run ends, not when their handles are collected
+    try:
+        exp = netsynth.create_experiment(storage=sqlite_url, seed=0)
+        exp.run(objective_that_returns_its_pid, max_trials=4, workers=2, executor="ray")
+        deadline = time.monotonic() + 60
+        while ray.available_resources().get("CPU", 0.0) < ray.cluster_resources()["CPU"]:
+            assert time.monotonic() < deadline, "the finished run's actors still hold CPUs"
+            time.sleep(0.1)
+    finally:
+        gc.enable()
 
 
 def test_without_ray_the_ray_executor_says_how_to_install_it(
