@@ -36,9 +36,8 @@ def every_op_computed() -> Iterator[None]:
     """Mixed ops compute every op, whatever its weight (the behaviour before the skip)."""
     original = Gate.mix
 
-    def mix(gate: Gate, weights: torch.Tensor) -> None:
-        original(gate, weights)
-        gate.active = None
+    def mix(gate: Gate, weights: torch.Tensor, skip_zeros: bool = False) -> None:
+        original(gate, weights, False)
 
     Gate.mix = mix  # type: ignore[method-assign]
     try:

@@ -144,10 +144,12 @@ class DartsCellSupernet(nn.Module):
         probabilities: torch.Tensor = torch.softmax(self.alpha, dim=-1)  # (2, edges, ops)
         return probabilities
 
-    def forward(self, x: torch.Tensor, *, mix: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, *, mix: torch.Tensor | None = None, skip_zeros: bool = False
+    ) -> torch.Tensor:
         p = self.probabilities() if mix is None else mix
-        self.gates["normal"].mix(p[0])
-        self.gates["reduce"].mix(p[1])
+        self.gates["normal"].mix(p[0], skip_zeros)
+        self.gates["reduce"].mix(p[1], skip_zeros)
         s0 = s1 = self.stem(x)
         for cell in self.cells:
             s0, s1 = s1, cell(s0, s1)

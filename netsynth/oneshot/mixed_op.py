@@ -20,15 +20,16 @@ class Gate:
     def __init__(self) -> None:
         self.weights: torch.Tensor | None = None  # (edges, ops): a weighted sum of every op
         self.choice: Sequence[int] | None = None  # per edge: the one op to run
-        # per edge and op: whether the op runs; None: all do (weights that alpha's gradient
-        # flows through are never skipped, and reading them would cost a device sync a step)
+        # per edge and op: whether the op runs; None: all do
         self.active: list[list[bool]] | None = None
 
-    def mix(self, weights: torch.Tensor) -> None:
-        """Weigh every op by ``weights``; ops weighted exactly 0 (a discretized edge, an op
-        removed by DARTS-PT) are not computed: they add 0 and get no gradient."""
+    def mix(self, weights: torch.Tensor, skip_zeros: bool = False) -> None:
+        """Weigh every op by ``weights``. With ``skip_zeros``, ops weighted exactly 0 (a
+        discretized edge, an op DARTS-PT removes to score it) are not computed: they add 0
+        and get no gradient. Opt-in, for fixed op weights: reading the weights costs a device
+        sync, which the search's training steps must not pay."""
         self.weights, self.choice = weights, None
-        self.active = None if weights.requires_grad else (weights != 0).tolist()
+        self.active = (weights != 0).tolist() if skip_zeros else None
 
     def pick(self, choice: Sequence[int]) -> None:
         self.weights, self.choice, self.active = None, list(choice), None
@@ -74,14 +75,9 @@ class MixedOp(nn.Module):
         return sum(terms[1:], terms[0]) if terms else self._zeros(x)
 
     def _zeros(self, x: torch.Tensor) -> torch.Tensor:
-        """The output of a switched-off edge: zeros, in the shape the edge's ops give (for a
-        strided edge, the cheapest op's output times 0)."""
+        """The output of a switched-off edge: zeros in the shape the edge's ops give (a
+        strided op maps each spatial length L to ceil(L / stride), channels unchanged)."""
         if self.stride == 1:
             return torch.zeros_like(x)
-        cheap = ("max_pool_3x3", "avg_pool_3x3", "skip_connect")
-        k = min(
-            (k for k, name in enumerate(self.names) if name != "none"),
-            key=lambda k: cheap.index(self.names[k]) if self.names[k] in cheap else len(cheap),
-        )
-        zeros: torch.Tensor = self.ops[k](x) * 0.0
-        return zeros
+        spatial = (slice(None, None, self.stride),) * (x.dim() - 2)
+        return torch.zeros_like(x[(slice(None), slice(None), *spatial)])

@@ -321,7 +321,8 @@ class _Search:
         for start in range(0, len(self.val.y), 512):
             x, y = self.val.x[start : start + 512], self.val.y[start : start + 512]
             with fast_path.autocast(self.device):
-                correct += int((self.supernet(x, mix=mix).argmax(dim=1) == y).sum())
+                logits = self.supernet(x, mix=mix, skip_zeros=mix is not None)
+                correct += int((logits.argmax(dim=1) == y).sum())
         return correct / len(self.val.y)
 
     # -- the architecture --------------------------------------------------------------------
@@ -355,7 +356,8 @@ class _Search:
 
         def tune(mix: torch.Tensor) -> None:
             def loss(model: Any, params: bilevel.Params, b: bilevel.Batch) -> torch.Tensor:
-                return torch.nn.functional.cross_entropy(self.supernet(b[0], mix=mix), b[1])
+                logits = self.supernet(b[0], mix=mix, skip_zeros=True)  # fixed op weights
+                return torch.nn.functional.cross_entropy(logits, b[1])
 
             for group in self.optimizer.param_groups:
                 group["lr"] = tune_lr

@@ -56,7 +56,7 @@ class PerturbationSelection:
             x = self.val.x[start : start + self.eval_batch]
             y = self.val.y[start : start + self.eval_batch]
             with fast_path.autocast(x.device):
-                logits = self.supernet(x, mix=weights)
+                logits = self.supernet(x, mix=weights, skip_zeros=True)
             correct += int((logits.argmax(dim=1) == y).sum())
         return correct / len(self.val.y)
 

@@ -7,7 +7,8 @@ set of architecture weights ``alpha`` of shape (6 edges, ops), as in NAS-Bench-2
 Every supernet of ``netsynth.oneshot`` offers the same few things, so that the search, the
 remedies and the reports do not care which space they search: ``alpha``; ``weights()`` (the
 network weights w); ``probabilities()`` (softmax(alpha)); ``forward(x, mix=...)`` with any op
-weights of alpha's shape in place of softmax(alpha); ``derive(p)`` (the discrete genotype of op
+weights of alpha's shape in place of softmax(alpha) (``skip_zeros=True``: ops weighted exactly 0
+are not computed); ``derive(p)`` (the discrete genotype of op
 weights ``p``); ``one_hot(genotype)`` (the op weights of a discrete genotype, so that
 ``forward(x, mix=one_hot(g))`` is ``g`` under the shared weights); and ``edge_names`` (one per
 row of ``p.reshape(-1, ops)``).
@@ -90,10 +91,11 @@ class NB201Supernet(nn.Module):
         choice: Sequence[int] | None = None,
         *,
         mix: torch.Tensor | None = None,
+        skip_zeros: bool = False,
     ) -> torch.Tensor:
         if choice is not None:
             self.gate.pick(choice)
         else:
-            self.gate.mix(self.probabilities() if mix is None else mix)
+            self.gate.mix(self.probabilities() if mix is None else mix, skip_zeros)
         logits: torch.Tensor = self.net(x)
         return logits

@@ -143,6 +143,7 @@ class RayExecutor:
         ray = import_ray()
         import cloudpickle
 
+        self._started_ray = False  # a Ray started by an earlier run of this executor is gone
         if not ray.is_initialized():
             if self.address:
                 try:

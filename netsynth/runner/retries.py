@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from netsynth.storage.storage import DraftFactory, TrialDraft
-from netsynth.trial_record import LOST_WORKER, RETRY_OF, TrialRecord, TrialState
+from netsynth.trial_record import LOST_WORKER, TrialRecord, TrialState
+from netsynth.trial_record import RETRY_OF as RETRY_OF  # re-exported: the runner's name
 
-__all__ = ["RETRY_OF"]  # re-exported: the runner's name for the key
 RETRY_HISTORY = "retry_history"
 WORKER_DIED = "worker process died"  # the process pool's reason for a crashed worker
 PROPOSED_PARAMS = "proposed_params"  # define-by-run: the strategy's point, the trial's hints

@@ -27,7 +27,12 @@ class PlantedSupernet(NB201Supernet):
         self.tuned: list[torch.Tensor] = []
 
     def forward(
-        self, x: torch.Tensor, choice: object = None, *, mix: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        choice: object = None,
+        *,
+        mix: torch.Tensor | None = None,
+        skip_zeros: bool = False,
     ) -> torch.Tensor:
         assert mix is not None
         intact = all(float(mix[e, k]) > 0 for e, k in enumerate(self.planted))
