@@ -38,7 +38,7 @@ from netsynth.oneshot.darts_supernet import DartsCellSupernet, Supernet
 from netsynth.oneshot.derive import OneShotGenotype, alpha_record, parameter_free_share
 from netsynth.oneshot.perturbation import PerturbationSelection
 from netsynth.oneshot.remedies import EarlyStop
-from netsynth.oneshot.supernet import NB201Supernet
+from netsynth.oneshot.supernet import NB201Supernet, mixed_accuracy
 from netsynth.space.architecture_space import ArchitectureSpace, make_architecture_space
 from netsynth.space.cell_genotype import CellGenotype
 from netsynth.space.cell_space import CellSpace
@@ -312,18 +312,13 @@ class _Search:
         )
         return bilevel.weight_step(self.supernet, self.optimizer, batch, self.weights)
 
-    @torch.no_grad()
     def accuracy(self, genotype: OneShotGenotype | None) -> float:
         """Validation accuracy under the shared weights: of ``genotype`` (its one-hot op
         weights), or of the supernet itself (softmax(alpha)) when None."""
-        mix = None if genotype is None else self.supernet.one_hot(genotype)  # type: ignore[arg-type]
-        correct = 0
-        for start in range(0, len(self.val.y), 512):
-            x, y = self.val.x[start : start + 512], self.val.y[start : start + 512]
-            with fast_path.autocast(self.device):
-                logits = self.supernet(x, mix=mix, skip_zeros=mix is not None)
-                correct += int((logits.argmax(dim=1) == y).sum())
-        return correct / len(self.val.y)
+        if genotype is None:
+            return mixed_accuracy(self.supernet, self.val, None)
+        mix = self.supernet.one_hot(genotype)  # type: ignore[arg-type]
+        return mixed_accuracy(self.supernet, self.val, mix, skip_zeros=True)
 
     # -- the architecture --------------------------------------------------------------------
 

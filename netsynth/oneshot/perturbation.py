@@ -17,9 +17,9 @@ from collections.abc import Callable
 import torch
 
 from netsynth.estimation.train_loop import TensorSplit
-from netsynth.oneshot import fast_path
 from netsynth.oneshot.darts_supernet import Supernet
 from netsynth.oneshot.derive import OneShotGenotype
+from netsynth.oneshot.supernet import mixed_accuracy
 
 # fine-tune the supernet's weights for some steps with these op weights (rows, ops)
 Tune = Callable[[torch.Tensor], None]
@@ -47,18 +47,12 @@ class PerturbationSelection:
         self.candidates = [k for k, op in enumerate(ops) if op != "none"]
         self.mix = supernet.probabilities().detach().reshape(-1, len(ops)).clone()
 
-    @torch.no_grad()
     def accuracy(self, mix: torch.Tensor) -> float:
         """The supernet's validation accuracy with op weights ``mix`` (rows, ops)."""
         weights = mix.reshape(self.shape)
-        correct = 0
-        for start in range(0, len(self.val.y), self.eval_batch):
-            x = self.val.x[start : start + self.eval_batch]
-            y = self.val.y[start : start + self.eval_batch]
-            with fast_path.autocast(x.device):
-                logits = self.supernet(x, mix=weights, skip_zeros=True)
-            correct += int((logits.argmax(dim=1) == y).sum())
-        return correct / len(self.val.y)
+        return mixed_accuracy(
+            self.supernet, self.val, weights, skip_zeros=True, batch_size=self.eval_batch
+        )
 
     def select(self) -> OneShotGenotype:
         rows = self.mix.shape[0]

@@ -21,11 +21,33 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from netsynth.estimation.train_loop import TensorSplit
 from netsynth.nn.nb201_net import build_nb201
+from netsynth.oneshot import fast_path
 from netsynth.oneshot.mixed_op import Gate, MixedOp
 from netsynth.space.nb201_genotype import EDGES, NB201Genotype
 
 EDGE_NAMES = tuple(f"{i}->{j}" for i, j in EDGES)
+
+
+@torch.no_grad()
+def mixed_accuracy(
+    supernet: nn.Module,
+    split: TensorSplit,
+    mix: torch.Tensor | None,
+    *,
+    skip_zeros: bool = False,
+    batch_size: int = 512,
+) -> float:
+    """Accuracy on ``split`` of any supernet of this package under op weights ``mix`` (None:
+    softmax(alpha)), in the mode the supernet is in."""
+    correct = 0
+    for start in range(0, len(split.y), batch_size):
+        x, y = split.x[start : start + batch_size], split.y[start : start + batch_size]
+        with fast_path.autocast(x.device):
+            logits = supernet(x, mix=mix, skip_zeros=skip_zeros)
+        correct += int((logits.argmax(dim=1) == y).sum())
+    return correct / len(split.y)
 
 
 class NB201Supernet(nn.Module):
