@@ -1,5 +1,8 @@
 """netsynth: neural architecture search and hyperparameter optimization on PyTorch.
 
+``netsynth.search(x, y, time_limit="10m")`` designs a network for your data within the time
+given; ``create_experiment`` runs any objective (hyperparameter optimization):
+
 >>> import netsynth
 >>> exp = netsynth.create_experiment(direction="minimize")
 >>> state = exp.run(lambda t: t.suggest_float("x", -1, 1) ** 2, max_trials=5, progress=False)
@@ -13,6 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from netsynth.auto_search import SearchResult, search
     from netsynth.budget import Budget, StoppingRules
     from netsynth.experiment import Experiment, ExperimentError
     from netsynth.experiment_factory import create_experiment, load_experiment
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
 # Public name -> the module that defines it. Imported on first use, so that `import netsynth`
 # stays light and a reader of storage (the dashboard) never loads the search loop.
 _EXPORTS = {
+    "search": "netsynth.auto_search",
+    "SearchResult": "netsynth.auto_search",
     "Budget": "netsynth.budget",
     "StoppingRules": "netsynth.budget",
     "Experiment": "netsynth.experiment",
@@ -82,6 +88,7 @@ __all__ = [
     "IntDistribution",
     "Objective",
     "Report",
+    "SearchResult",
     "SearchSpace",
     "StoppingRules",
     "Trial",
@@ -91,4 +98,5 @@ __all__ = [
     "__version__",
     "create_experiment",
     "load_experiment",
+    "search",
 ]

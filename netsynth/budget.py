@@ -11,12 +11,16 @@ class Budget:
     """``max_trials`` counts trials that did not fail (running, complete or pruned), so an
     interrupted or failed trial is replaced and a resumed experiment ends on exactly this
     number. ``max_failed_trials`` (default: ``max_trials``) fails the experiment once more
-    trials than that have failed through the objective's fault."""
+    trials than that have failed through the objective's fault. ``max_wall_seconds`` bounds
+    the search alone (as Optuna's ``timeout``); ``time_limit`` bounds the whole run, from
+    PREPARING through EXPORTING, in active seconds summed across resumes (see
+    ``netsynth.time_limit``)."""
 
     max_trials: int | None = None
     max_failed_trials: int | None = None
     max_wall_seconds: float | None = None
     max_compute_seconds: float | None = None
+    time_limit: float | None = None
 
     @property
     def failure_limit(self) -> int | None:

@@ -1,6 +1,8 @@
 """The ``netsynth`` command line.
 
-    netsynth run [SPEC]          run a spec (without one: the built-in quickstart)
+    netsynth run [SPEC | DATA]   run a spec, or search a network for a dataset (an .npz, a
+                                 .csv, an image or IDX folder, a built-in name) with the
+                                 defaults the data calls for; without either: the quickstart
     netsynth resume NAME         continue a stopped or interrupted experiment
     netsynth ls                  list the experiments in a storage
     netsynth show NAME           leaderboard of one experiment (table, json or csv)
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -98,8 +101,9 @@ def _check_data_fits_space(spec: Any, source: str) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from netsynth.spec import check_spec, load_spec
+    from netsynth.spec.auto import resolve_auto
 
-    spec = load_spec(args.spec)
+    spec = resolve_auto(load_spec(args.spec), args.spec, Path(args.spec).parent).spec
     check_spec(spec, args.spec, Path(args.spec).parent)
     _check_data_fits_space(spec, args.spec)
     objective = spec.resolved_objective
@@ -121,6 +125,14 @@ def _finish(experiment: Any, state: ExperimentState, fmt: str, top: int) -> int:
     if fmt == "table":
         reason = experiment.record.reason
         print(f"experiment {experiment.name}: {state.value}" + (f" ({reason})" if reason else ""))
+        trials = experiment.trials()
+        repaired = sum("cost_repair" in t.attrs for t in trials)
+        skipped = sum(t.skipped for t in trials)
+        if repaired or skipped:
+            print(
+                f"{repaired} candidate(s) made cheaper to fit the time limit, {skipped} "
+                "skipped as too slow"
+            )
     # Another process sharing the experiment may be finishing its later states.
     failed = state in (ExperimentState.FAILED, ExperimentState.STOPPED)
     return EXIT_FAILED if failed else EXIT_OK
@@ -128,6 +140,7 @@ def _finish(experiment: Any, state: ExperimentState, fmt: str, top: int) -> int:
 
 def _run_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str, Any]:
     overrides: dict[str, Any] = {
+        "time_limit": _duration(args.time) if getattr(args, "time", None) else None,
         "max_trials": args.max_trials,
         "max_failed_trials": args.max_failed_trials,
         "workers": args.workers,
@@ -141,33 +154,94 @@ def _run_options(args: argparse.Namespace, options: dict[str, Any]) -> dict[str,
     return {**options, **{k: v for k, v in overrides.items() if v is not None}}
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from netsynth.spec import compile_spec, load_spec
+_SPEC_SUFFIXES = (".yaml", ".yml")
 
-    spec_path = Path(args.spec) if args.spec else _default_spec()
-    spec = load_spec(spec_path)
+
+def _data_name(target: str) -> str:
+    """An experiment name from a dataset path or name: its stem, made a valid name."""
+    stem = Path(target.rstrip("/\\")).stem or "data"
+    name = re.sub(r"[^A-Za-z0-9_.\-]", "-", stem)
+    return name if re.match(r"^[A-Za-z_]", name) else f"data-{name}"
+
+
+def _load_run_spec(args: argparse.Namespace) -> tuple[Any, str, Path, str | None]:
+    """The spec ``netsynth run`` runs, its source, its folder and the default name: a spec
+    file; a dataset (path or built-in name) searched with the defaults; or the quickstart."""
+    from netsynth.data.registry import BUILTIN
+    from netsynth.spec import load_spec, parse_spec
+
+    target = args.spec
+    if target is None:
+        path = _default_spec()
+        return load_spec(path), str(path), path.parent, None
+    if Path(target).suffix.lower() in _SPEC_SUFFIXES:
+        return load_spec(target), target, Path(target).parent, None
+    if target not in BUILTIN and not Path(target).exists():
+        raise UsageError(
+            f"{target!r} is neither a spec (.yaml), an existing dataset path (.npz, .csv, a "
+            f"folder of images or IDX files) nor a built-in dataset ({', '.join(sorted(BUILTIN))})"
+        )
+    return parse_spec({"data": target}, target, Path.cwd()), target, Path.cwd(), _data_name(target)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from netsynth.spec import compile_spec
+    from netsynth.spec.compile import with_time_limit
+
+    spec, source, base_dir, default_name = _load_run_spec(args)
+    if args.time is not None:
+        spec = with_time_limit(spec, source, _duration(args.time))
+    elif spec.budget is None and spec.searches_architectures:
+        print("no time limit given (--time): using 10 minutes", file=sys.stderr)
     compiled = compile_spec(
         spec,
-        source=str(spec_path),
-        base_dir=spec_path.parent,
+        source=source,
+        base_dir=base_dir,
         storage=args.storage or os.environ.get("NETSYNTH_STORAGE"),
-        name=args.name,
+        name=args.name or default_name,
     )
     experiment = compiled.experiment
     print(f"experiment {experiment.name} in {experiment.storage_url}", file=sys.stderr)
+    for note in compiled.notes:
+        print(f"  {note}", file=sys.stderr)
     return _run(experiment, args, compiled.estimator, compiled.run_options)
+
+
+def _duration(text: str) -> float:
+    from netsynth.time_limit import DurationError, parse_duration
+
+    try:
+        return parse_duration(text)
+    except DurationError as exc:
+        raise UsageError(f"--time: {exc}") from None
+
+
+def _announce_time(experiment: Any, options: dict[str, Any]) -> None:
+    """Say how the time limit will be spent, before anything runs."""
+    from netsynth.runner.run_clock import describe_plan
+    from netsynth.time_limit import DurationError
+
+    try:
+        text = describe_plan(experiment, options.get("time_limit"), options.get("timeout"))
+    except DurationError as exc:
+        raise UsageError(str(exc)) from None
+    if text:
+        print(text, file=sys.stderr)
 
 
 def _run(experiment: Any, args: argparse.Namespace, estimator: Any, options: dict[str, Any]) -> int:
     from netsynth.runner.interrupts import RunInterrupted
 
     worker = bool(getattr(args, "worker", False))
+    options = _run_options(args, options)
+    if not worker:
+        _announce_time(experiment, options)
     try:
         state = experiment.run(
             estimator,
             progress=not args.no_progress,
             worker=worker,
-            **_run_options(args, options),
+            **options,
         )
     except RunInterrupted as exc:
         again = (
@@ -297,12 +371,30 @@ def _parser() -> argparse.ArgumentParser:
             "--ray-address",
             help="Ray cluster for --executor ray, e.g. ray://HEAD:10001 (default: a local Ray)",
         )
+        p.add_argument(
+            "--time",
+            help="time limit for the whole run: search, retraining, test and export "
+            "(90s, 10m, 1h or seconds; default for a dataset: 10m)",
+        )
         p.add_argument("--max-trials", type=int, help="override the trial budget")
-        p.add_argument("--max-failed-trials", type=int)
+        p.add_argument(
+            "--max-failed-trials",
+            type=int,
+            help="fail the experiment once more trials than this have failed",
+        )
         p.add_argument("--no-progress", action="store_true", help="no live progress bar")
 
-    run = commands.add_parser("run", help="run an experiment from a spec")
-    run.add_argument("spec", nargs="?", help="YAML spec (default: the built-in quickstart)")
+    run = commands.add_parser(
+        "run", help="search a network for a dataset, or run an experiment from a spec"
+    )
+    run.add_argument(
+        "spec",
+        nargs="?",
+        metavar="SPEC_OR_DATA",
+        help="a YAML spec, or a dataset (.npz, .csv, a folder of images or IDX files, or a "
+        "built-in name: mnist1d, digits) searched with defaults chosen from the data "
+        "(default: the built-in quickstart)",
+    )
     run.add_argument("--name", help="experiment name (default: the spec's, or its file name)")
     run.add_argument(
         "--worker",
@@ -397,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from netsynth.space.genotype import GenotypeError
     from netsynth.spec.errors import SpecError
     from netsynth.storage.storage import ExperimentNotFoundError, StorageError
+    from netsynth.time_limit import DurationError, TimeLimitTooShort
 
     try:
         code: int = args.handler(args)
@@ -409,6 +502,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         DataError,
         GenotypeError,
         ExecutorError,
+        DurationError,
+        TimeLimitTooShort,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netsynth.budget import Budget, StoppingRules
 from netsynth.estimation.command import CommandEstimator
@@ -36,6 +36,7 @@ from netsynth.runner.lifecycle import run_lifecycle, serve_search
 from netsynth.runner.lost_trials import worker_id
 from netsynth.runner.process_pool import ProcessPoolExecutor
 from netsynth.runner.retries import PROPOSED_PARAMS, RETRY_HISTORY, first_attempt, retry_draft
+from netsynth.runner.run_clock import deadline
 from netsynth.runner.search_loop import ProgressCallback, SearchLoop
 from netsynth.schedulers.registry import make_scheduler
 from netsynth.schedulers.scheduler import CONTINUE, Scheduler
@@ -55,15 +56,21 @@ from netsynth.storage.storage import (
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.registry import make_strategy
-from netsynth.strategies.strategy import Candidate, Strategy
+from netsynth.strategies.strategy import Candidate, SpaceExhausted, Strategy
 from netsynth.trial import Trial
 from netsynth.trial_record import Report, TrialRecord, TrialState
 from netsynth.trial_task import TrialTask
+
+if TYPE_CHECKING:
+    from netsynth.runner.cost_guard import Verdict
 
 log = logging.getLogger("netsynth")
 
 
 ObjectiveLike = Callable[[Trial], Any] | Estimator
+# Sees a new candidate (with its trial's fidelity and number) before its trial is stored.
+Vetter = Callable[[Candidate, dict[str, Any], int], "Verdict"]
+_MAX_SKIPS = 50  # consecutive skipped candidates after which the search ends
 
 
 class ExperimentError(ValueError):
@@ -136,6 +143,8 @@ class Experiment:
         self.scheduler = scheduler or make_scheduler(
             config.get("scheduler", {}), objective=self.objective
         )
+        # Every search trial's lower fidelity; the scheduler's resource goes on top of it.
+        self.search_fidelity: dict[str, Any] = dict(config.get("fidelity") or {})
         self._space_dicts = self.space.to_dict() if self.space is not None else {}
         self._inferred: dict[str, Distribution] = {}
         self._inferred_feed = FinishedFeed()
@@ -275,11 +284,32 @@ class Experiment:
         return self._inferred_space
 
     def create_task(
-        self, history: Sequence[TrialRecord], limit: int | None = None
+        self,
+        history: Sequence[TrialRecord],
+        limit: int | None = None,
+        vet: Vetter | None = None,
     ) -> TrialTask | None:
-        """Create the next trial (None once ``limit`` trials are running or done)."""
+        """Create the next trial (None once ``limit`` trials are running or done). ``vet``
+        sees every new candidate before its trial is stored and may replace it (a cheaper
+        repair) or skip it (see ``netsynth.runner.cost_guard``); a skipped candidate is stored
+        as a FAILED trial that says why, and the next one is proposed."""
+        for _ in range(_MAX_SKIPS):
+            task, skipped = self._create_task(history, limit, vet)
+            if skipped is None:
+                return task
+            history = [*history, self.storage.trial(skipped)]
+        raise SpaceExhausted(
+            f"the last {_MAX_SKIPS} candidates proposed were all too slow to train in the time "
+            "left; the search ends here"
+        )
+
+    def _create_task(
+        self, history: Sequence[TrialRecord], limit: int | None, vet: Vetter | None
+    ) -> tuple[TrialTask | None, int | None]:
+        """The new trial's task, or (None, the id of a trial stored as skipped)."""
         space = self._proposal_space(history)
         proposed: list[Candidate] = []
+        skip: list[str] = []
         limit = self._storage_limit(limit)
 
         promotion = self.scheduler.promotion(history)
@@ -293,6 +323,14 @@ class Experiment:
             else:
                 candidate = self.strategy.propose(space, history, [number])[0]
                 placement = self.scheduler.assign(candidate, history)
+                if vet is not None:
+                    fidelity = {**self.search_fidelity, **placement.fidelity}
+                    verdict = vet(candidate, fidelity, number)
+                    candidate = replace(
+                        verdict.candidate, attrs={**verdict.candidate.attrs, **verdict.attrs}
+                    )
+                    if verdict.skipped is not None:
+                        skip.append(verdict.skipped)
             if self.stage is not None:
                 candidate = replace(candidate, attrs={**candidate.attrs, "stage": self.stage})
             proposed.append(candidate)
@@ -304,7 +342,7 @@ class Experiment:
             return TrialDraft(
                 params=declared,
                 distributions={name: self._space_dicts[name] for name in declared},
-                fidelity=placement.fidelity,
+                fidelity={**self.search_fidelity, **placement.fidelity},
                 bracket=placement.bracket,
                 rung=placement.rung,
                 attrs=attrs,
@@ -312,8 +350,13 @@ class Experiment:
 
         record = self.storage.create_trial(self.id, draft, limit=limit, worker=worker_id())
         if record is None:
-            return None
-        return self._task(record, hints={} if self.space is not None else proposed[0].params)
+            return None, None
+        if skip:
+            self.storage.finish_trial(record.id, TrialState.FAILED, reason=skip[0])
+            log.info("trial %d: %s", record.number, skip[0])
+            return None, record.id
+        hints = {} if self.space is not None else proposed[0].params
+        return self._task(record, hints=hints), None
 
     def create_retry(self, failed: TrialRecord, limit: int | None = None) -> TrialTask | None:
         """Create a trial that runs ``failed``'s candidate again (None once ``limit`` trials
@@ -365,6 +408,7 @@ class Experiment:
             parent=_parent_of(record.attrs),
             first_attempt=first_attempt(record),
             heartbeat_seconds=self.fault_tolerance.heartbeat_seconds,
+            deadline=deadline(self.record.attrs, "search"),
         )
 
     @property
@@ -383,9 +427,11 @@ class Experiment:
         metrics: Mapping[str, float],
         params: Mapping[str, ParamValue] | None,
         distributions: Mapping[str, Mapping[str, Any]] | None,
+        clock_stop: str | None = None,
     ) -> bool:
-        """Store an intermediate report; True when the scheduler says stop. The scheduler's
-        decision (a new rung, why it stops the trial) is stored with the report."""
+        """Store an intermediate report; True when the scheduler says stop, or when
+        ``clock_stop`` says why the search's time is up. The decision (a new rung, why it
+        stops the trial) is stored with the report."""
         decision = CONTINUE
         if self.scheduler.uses_reports:
             history = self.history()
@@ -401,6 +447,8 @@ class Experiment:
                 decision = self.scheduler.on_report(record, history)
                 if decision.rung == record.rung:
                     decision = replace(decision, rung=None)
+        if clock_stop is not None and not decision.stop:
+            decision = replace(decision, stop=True, reason=clock_stop)
         try:
             self.storage.add_report(
                 task.trial_id,
@@ -420,11 +468,14 @@ class Experiment:
         if outcome.state is TrialState.FAILED:
             log.warning("trial %d failed: %s", task.number, outcome.reason)
         reason = outcome.reason
-        if self.scheduler.uses_reports and outcome.state is not TrialState.FAILED:
+        if outcome.state is TrialState.PRUNED or (
+            self.scheduler.uses_reports and outcome.state is not TrialState.FAILED
+        ):
             stored = self.storage.trial(task.trial_id)
             if outcome.state is TrialState.PRUNED and stored.reason:
-                reason = stored.reason  # the scheduler's own words
-            self._check_reports(stored)
+                reason = stored.reason  # the scheduler's (or the clock's) own words
+            if self.scheduler.uses_reports:
+                self._check_reports(stored)
         try:
             self.storage.finish_trial(
                 task.trial_id,
@@ -470,6 +521,7 @@ class Experiment:
         max_failed_trials: int | None = None,
         timeout: float | None = None,
         max_compute_seconds: float | None = None,
+        time_limit: float | str | None = None,
         target: float | None = None,
         patience: int | None = None,
         workers: int | None = None,
@@ -481,7 +533,9 @@ class Experiment:
     ) -> ExperimentState:
         """Search until a budget or stopping rule ends it, then take the remaining lifecycle
         states; returns the final state. Budgets given here are stored, so ``resume`` keeps
-        them. ``objective`` may be left out when the experiment stored a reference to it.
+        them. ``time_limit`` (seconds) bounds the whole run, search, retraining, test and
+        export, in active time summed across resumes (``timeout`` bounds the search alone).
+        ``objective`` may be left out when the experiment stored a reference to it.
         ``fault_tolerance``: heartbeats, the grace period before a silent trial is failed,
         and retries of lost trials (stored too). ``executor_options`` for ``executor="ray"``:
         ``address`` (default: a local Ray), ``num_cpus`` and ``num_gpus`` per trial.
@@ -489,9 +543,10 @@ class Experiment:
         until the experiment is SEARCHING and returns when the search ends, taking no other
         lifecycle step): ``netsynth run --worker``."""
         estimator = self._estimator(objective)
+        seconds = None if time_limit is None else self._checked_time_limit(time_limit, timeout)
         self._store_settings(
             estimator,
-            Budget(max_trials, max_failed_trials, timeout, max_compute_seconds),
+            Budget(max_trials, max_failed_trials, timeout, max_compute_seconds, seconds),
             StoppingRules(target, patience),
             workers,
             executor if isinstance(executor, str) else None,
@@ -507,6 +562,19 @@ class Experiment:
         if worker:
             return serve_search(self, loop)
         return run_lifecycle(self, estimator, loop)
+
+    def _checked_time_limit(self, limit: float | str, timeout: float | None) -> float:
+        """Seconds of ``limit`` (``"10m"`` works too), checked against the search's own
+        wall-time budget, which must be shorter."""
+        from netsynth.time_limit import DurationError, TimePlan, parse_duration
+
+        try:
+            seconds = parse_duration(limit)
+            wall = timeout if timeout is not None else self.budget.max_wall_seconds
+            TimePlan.for_limit(seconds, wall)
+        except DurationError as exc:
+            raise ExperimentError(f"time_limit: {exc}") from None
+        return seconds
 
     def _estimator(self, objective: ObjectiveLike | None) -> Estimator:
         if objective is None:

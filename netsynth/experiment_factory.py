@@ -30,6 +30,7 @@ _IDENTITY_KEYS = (
     "architecture",
     "goal",
     "tuning",
+    "fidelity",
 )
 
 
@@ -49,8 +50,10 @@ def build_config(
     constraints: Mapping[str, float] | None = None,
     pareto: Sequence[tuple[str, str | Direction]] = (),
     tuning: Mapping[str, Any] | None = None,
+    fidelity: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
-    """The stored description of an experiment; both the Python API and the spec build it."""
+    """The stored description of an experiment; both the Python API and the spec build it.
+    ``fidelity``: every search trial's lower fidelity, under the scheduler's own resource."""
     if architecture is not None and not isinstance(architecture, Mapping):
         architecture = architecture.to_dict()
     if space is None and architecture is not None:
@@ -90,6 +93,8 @@ def build_config(
         from netsynth.runner.tuning_stage import TuningStage
 
         config["tuning"] = TuningStage.from_dict(tuning).to_dict()
+    if fidelity:
+        config["fidelity"] = {str(k): float(v) for k, v in fidelity.items()}
     return config
 
 
@@ -108,6 +113,7 @@ def create_experiment(
     constraints: Mapping[str, float] | None = None,
     pareto: Sequence[tuple[str, str | Direction]] = (),
     tuning: Mapping[str, Any] | None = None,
+    fidelity: Mapping[str, float] | None = None,
 ) -> Experiment:
     """Create an experiment (in memory unless ``storage`` is a URL such as
     ``"sqlite:///netsynth.db"``). ``space`` declares the parameters up front; without it the
@@ -131,6 +137,7 @@ def create_experiment(
         constraints=constraints,
         pareto=pareto,
         tuning=tuning,
+        fidelity=fidelity,
     )
     objects = {
         "strategy": strategy if not isinstance(strategy, (str, Mapping)) else None,

@@ -26,6 +26,12 @@ class TrialState(str, enum.Enum):
 # they are not the objective's fault, so they do not count against ``max_failed_trials``.
 INTERRUPTED = "interrupted"
 LOST_WORKER = "lost worker"
+# A PRUNED trial stopped because the search's time was up, not because it was judged worse:
+# its last report is a usable measurement of its candidate.
+CLOCK_STOP = "stopped by the clock"
+# A FAILED trial that never ran: its candidate's predicted cost could not be made to fit the
+# time (see ``netsynth.runner.cost_guard``); not the objective's fault, and never retried.
+SKIPPED = "skipped before training"
 # attrs key of a retry: the number of the trial whose candidate it runs again
 RETRY_OF = "retry_of"
 
@@ -72,7 +78,15 @@ class TrialRecord:
         if self.state is not TrialState.FAILED:
             return False
         reason = self.reason or ""
-        return not (reason.startswith(INTERRUPTED) or reason.startswith(LOST_WORKER))
+        return not reason.startswith((INTERRUPTED, LOST_WORKER, SKIPPED))
+
+    @property
+    def stopped_by_clock(self) -> bool:
+        return self.state is TrialState.PRUNED and (self.reason or "").startswith(CLOCK_STOP)
+
+    @property
+    def skipped(self) -> bool:
+        return self.state is TrialState.FAILED and (self.reason or "").startswith(SKIPPED)
 
     def last_value(self, metric: str) -> float | None:
         """The latest reported value of ``metric``, if any report carried it."""

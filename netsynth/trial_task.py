@@ -22,3 +22,4 @@ class TrialTask:
     parent: int | None = None  # the trial this candidate was mutated from, if any
     first_attempt: int | None = None  # a retry: the number of the candidate's first attempt
     heartbeat_seconds: float = 5.0  # how often the process running it says it is alive
+    deadline: float | None = None  # time.time() at which the search's time is up, if limited

@@ -48,11 +48,14 @@ def test_show_formats(quadratic: tuple[str, str]) -> None:
 
 
 def test_builtin_default_runs_without_a_spec(tmp_path: Path) -> None:
-    # The quickstart (search, 40-epoch retrain, export), its search cut from 8 trials to 2:
-    # the retrain is most of what is left. The limit only guards against a hang, with room
-    # for a machine shared with other work.
-    result = cli("run", "--no-progress", "--max-trials", "2", cwd=tmp_path, timeout=400)
+    # The quickstart (search, 40-epoch retrain, export), its search cut from 8 trials to 2
+    # and its 10-minute limit to 2 (a shorter calibration; the retrain may be cut by time).
+    # The subprocess timeout only guards against a hang.
+    result = cli(
+        "run", "--no-progress", "--max-trials", "2", "--time", "2m", cwd=tmp_path, timeout=400
+    )
     assert result.returncode == 0, result.stderr
+    assert "time limit 2m" in result.stderr
     assert (tmp_path / "netsynth.db").exists()
     assert "quickstart: COMPLETED" in result.stdout
     assert (tmp_path / "netsynth-models" / "quickstart" / "model" / "model.onnx").is_file()

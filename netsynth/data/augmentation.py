@@ -38,7 +38,7 @@ def augment(
     expected_ndim = {"image": 4, "sequence": 3, "tabular": 2}[kind]
     if x.ndim != expected_ndim:
         raise ValueError(f"{kind} batches need {expected_ndim} dims, got shape {tuple(x.shape)}")
-    if strength == 0.0 or x.shape[0] == 0:
+    if (strength == 0.0 and not (flip and kind == "image")) or x.shape[0] == 0:
         return x
     if kind == "image":
         height, width = x.shape[2], x.shape[3]

@@ -165,13 +165,19 @@ def final_table(experiment: Experiment) -> Any:
         result.add_column(column, overflow="fold")
     for entry in attrs.get("final", []):
         mark = " *" if entry["trial"] == winner else ""
+        searched = _cell(entry.get("val_acc"))
+        if entry.get("stopped_by_clock"):
+            searched += " (stopped by the clock)"
+        epochs = str(entry.get("epochs", ""))
+        if entry.get("cut_by_time"):
+            epochs += " (time)"
         result.add_row(
             f"{entry['trial']}{mark}",
-            _cell(entry.get("val_acc")),
+            searched,
             _cell(entry.get("test_acc")),
             entry["architecture"],
             _size(entry.get("params")),
-            str(entry.get("epochs", "")),
+            epochs,
             style="green" if mark else None,
         )
     return result

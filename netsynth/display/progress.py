@@ -1,4 +1,8 @@
-"""A live progress bar for a search: trials done / budget, best so far, ETA."""
+"""A live progress bar for a search: trials done / budget, best so far, ETA.
+
+With a time limit the bar measures time instead of trials: it fills as the search's share of
+the limit is used, and the ETA is the time left of that share.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from typing import Any
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
@@ -25,8 +28,7 @@ class ProgressBar:
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("trials"),
+            TextColumn("{task.fields[count]}"),
             TextColumn("{task.fields[best]}"),
             TextColumn("{task.fields[extra]}"),
             TimeElapsedColumn(),
@@ -44,11 +46,23 @@ class ProgressBar:
             extra.append(f"{status.running} running")
         if status.failed:
             extra.append(f"{status.failed} failed")
-        fields: dict[str, Any] = {"best": best, "extra": ", ".join(extra)}
+        if status.repaired:
+            extra.append(f"{status.repaired} made cheaper")
+        if status.skipped:
+            extra.append(f"{status.skipped} skipped (too slow)")
+        total: float | None
+        if status.seconds_left is not None:
+            total = status.elapsed + max(status.seconds_left, 0.0)
+            completed: float = min(status.elapsed, total)
+            count = f"{status.done} trials" + (f"/{status.budget}" if status.budget else "")
+        else:
+            total, completed = status.budget, status.done
+            count = f"{status.done}/{status.budget or '?'} trials"
+        fields: dict[str, Any] = {"best": best, "extra": ", ".join(extra), "count": count}
         if self._task is None:
             self._progress.start()
-            self._task = self._progress.add_task(self._name, total=status.budget, **fields)
-        self._progress.update(self._task, completed=status.done, **fields)
+            self._task = self._progress.add_task(self._name, total=total, **fields)
+        self._progress.update(self._task, completed=completed, total=total, **fields)
 
     def close(self) -> None:
         if self._task is not None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +30,7 @@ from netsynth.estimation.train_loop import evaluate
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.export import export_model
 from netsynth.nn import build, count_flops, count_params, measure_latency
+from netsynth.runner.run_clock import deadline
 from netsynth.space.genotype import genotype_from_dict
 from netsynth.trial_record import TrialRecord, TrialState
 
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
     from netsynth.experiment import Experiment
 
 log = logging.getLogger("netsynth")
+
+_PREFLIGHT_SAMPLES = 8  # the preflight's batch: it checks that data and network fit together
+_MIN_RETRAIN_S = 1.0  # a retraining left no time still takes a step or a few: a model
 
 
 def _store(experiment: Experiment, **attrs: Any) -> None:
@@ -68,6 +74,10 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
     _store(experiment, dcn=_characterization(estimator))
     if estimator.lde is not None:  # a shared LDE: the trained trials join it, not only ours
         _store(experiment, lde=estimator.lde)
+    from netsynth.estimation.machine_check import measure_machine
+
+    # With a time limit: calibrate, and stop here if no candidate can train in the time.
+    measure_machine(estimator, experiment)
     params = (
         experiment.space.sample(np.random.default_rng(experiment.seed)) if experiment.space else {}
     )
@@ -75,7 +85,9 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
     torch.manual_seed(experiment.seed)
     model = build(genotype, splits.input_shape, splits.num_classes).to(estimator.device)
     batch = estimator.tensors("train")
-    size = min(training.batch_size, len(batch.y))
+    # A few samples are enough to show the data and the network fit together; a whole batch
+    # of a large candidate on large inputs could take minutes here.
+    size = min(training.batch_size, len(batch.y), _PREFLIGHT_SAMPLES)
     loss = F.cross_entropy(model(batch.x[:size]), batch.y[:size])
     loss.backward()
     value = loss.item()
@@ -90,12 +102,43 @@ def _characterization(estimator: TrainingEstimator) -> dict[str, Any]:
     return characterize(estimator.dataset(), seed=estimator.data.seed).to_dict()
 
 
+def _score(experiment: Experiment, trial: TrialRecord) -> float:
+    """The goal's score of a candidate; a trial stopped by the clock counts with its last
+    measurement (the goal scores only COMPLETE trials)."""
+    if trial.stopped_by_clock:
+        trial = replace(trial, state=TrialState.COMPLETE)
+    score = experiment.goal.score(trial)
+    return -math.inf if score is None else score
+
+
 def _ranked(experiment: Experiment) -> list[TrialRecord]:
-    """COMPLETE candidate trials, best first (by the goal: those keeping its constraints
-    before those breaking them)."""
-    return sorted(
-        (t for t in experiment.trials([TrialState.COMPLETE]) if "genotype" in t.attrs),
-        key=lambda t: (-(experiment.goal.score(t) or -math.inf), t.number),
+    """Candidate trials, best first (by the goal: those keeping its constraints before those
+    breaking them): the COMPLETE ones and those the clock stopped after at least one
+    measurement, which are usable candidates too."""
+    usable = (
+        t
+        for t in experiment.trials([TrialState.COMPLETE, TrialState.PRUNED])
+        if "genotype" in t.attrs
+        and t.value is not None
+        and (t.state is TrialState.COMPLETE or t.stopped_by_clock)
+    )
+    return sorted(usable, key=lambda t: (-_score(experiment, t), t.number))
+
+
+def _no_candidate_message(experiment: Experiment) -> str:
+    """Why nothing can be retrained, with what the trials did."""
+    trials = experiment.trials()
+    if not trials:
+        return "no trial ran, so there is no candidate to retrain"
+    counts: dict[str, int] = {}
+    for trial in trials:
+        counts[trial.state.value] = counts.get(trial.state.value, 0) + 1
+    summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    last = next((t for t in reversed(trials) if t.reason), None)
+    detail = f"; the last said: {last.reason}" if last is not None else ""
+    return (
+        f"no candidate finished a measurement, so there is nothing to retrain ({summary}"
+        f"{detail}). Give the search more time (--time), or a smaller space"
     )
 
 
@@ -119,7 +162,9 @@ def retrain_best(estimator: TrainingEstimator, experiment: Experiment) -> None:
     record_experiment(experiment)  # the search's trained trials join the LDE
     top = _top_candidates(experiment, estimator.final.top_k)
     if not top:
-        raise RuntimeError("no trial completed, so there is nothing to retrain")
+        from netsynth.experiment import ExperimentError
+
+        raise ExperimentError(_no_candidate_message(experiment))
     retrain_trials(estimator, experiment, top)
 
 
@@ -136,17 +181,41 @@ def retrain_trials(
     rank = {t.number: i for i, t in enumerate(_ranked(experiment))}
     folder = estimator.export_dir(experiment.name) / "candidates"
     folder.mkdir(parents=True, exist_ok=True)
-    for trial in trials:
-        if trial.number in done:
-            continue
+    todo = [t for t in trials if t.number not in done]
+    final_deadline = deadline(experiment.record.attrs, "final")
+    for index, trial in enumerate(todo):
         genotype = genotype_from_dict(trial.attrs["genotype"])
         training = TrainingConfig.from_dict(trial.attrs["training"])
         if estimator.final.epochs is not None:
             training = training.with_epochs(estimator.final.epochs)
         first = first_attempt(trial)  # a retry trains with its candidate's first seed
         seed = candidate_seed(experiment.seed, trial.number if first is None else first)
-        log.info("retraining trial %d (%s) on train+val", trial.number, genotype.describe())
-        model, result = estimator.fit(genotype, training, seed, data="train+val", validate=False)
+        # With a time limit, each model still to retrain gets an equal share of the time
+        # left before the export reserve; the schedule anneals within it (shortened, never
+        # skipped).
+        budget = None
+        if final_deadline is not None:
+            budget = max((final_deadline - time.time()) / (len(todo) - index), _MIN_RETRAIN_S)
+        log.info(
+            "retraining trial %d (%s) on train+val%s",
+            trial.number,
+            genotype.describe(),
+            f" for at most {budget:.0f}s" if budget is not None else "",
+        )
+        threads = torch.get_num_threads()
+        try:
+            model, result = estimator.fit(
+                genotype,
+                training,
+                seed,
+                data="train+val",
+                validate=False,
+                time_budget=budget,
+                choose_threads=True,
+            )
+            chosen = torch.get_num_threads()
+        finally:
+            torch.set_num_threads(threads)
         weights = folder / f"trial-{trial.number}.safetensors"
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(weights))
@@ -163,7 +232,12 @@ def retrain_trials(
                 "flops": count_flops(model, estimator.splits().input_shape),
                 "latency_ms": measure_latency(model, estimator.splits().input_shape),
                 "epochs": result.epochs,
+                "steps": result.steps,
+                "time_budget": budget,
+                "cut_by_time": result.partial_epoch or result.epochs < training.epochs,
+                "stopped_by_clock": trial.stopped_by_clock,
                 "train_seconds": result.seconds,
+                "threads": chosen,
                 "curve": result.curve,
                 "weights": str(weights.resolve()),
                 "seed": seed,

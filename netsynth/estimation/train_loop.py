@@ -8,6 +8,14 @@ evaluation on the validation split. With an epoch checkpoint, the state after ev
 is saved, and a checkpoint left by an earlier attempt of the same candidate is resumed: the
 epochs it finished are reported again (not retrained) and training continues, with the
 same batches and augmentations, as if it had never stopped.
+
+Time: a ``deadline`` (a ``time.time()`` value) ends training at the first step past it —
+mid-epoch if need be; that last, partial epoch is still evaluated and reported, so a
+candidate stopped by the clock keeps a usable measurement. A ``time_budget`` (seconds) makes
+the learning-rate schedule run on time instead of steps: its progress is the larger of the
+share of steps done and the share of the budget used, and training ends when it reaches 1.
+The schedule then anneals exactly when the time runs out, however fast this machine is —
+budgeted training (Li, Yumer and Ramanan, ICLR 2020) rather than a schedule cut short.
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ class TrainResult:
     curve: list[dict[str, float]] = field(default_factory=list)  # one entry per epoch
     stopped_early: bool = False
     resumed_from_epoch: int = 0  # epochs restored from an earlier attempt's checkpoint
+    steps: int = 0  # optimizer steps taken in this call (a resumed attempt's not included)
+    partial_epoch: bool = False  # the last epoch was cut short by the deadline or time budget
 
 
 def _optimizer(model: nn.Module, config: TrainingConfig, fused: bool) -> torch.optim.Optimizer:
@@ -62,10 +72,87 @@ def _optimizer(model: nn.Module, config: TrainingConfig, fused: bool) -> torch.o
     return torch.optim.AdamW(groups, lr=config.lr, fused=fused or None)
 
 
+_WARMUP = 0.25  # share of a one-cycle schedule spent warming up
+_ONECYCLE_START, _ONECYCLE_END = 1 / 25, 1 / 25e4  # torch's OneCycleLR defaults, as lr shares
+
+
+def lr_share(schedule: str, progress: float) -> float:
+    """The learning rate at ``progress`` in [0, 1] of a schedule, as a share of its peak:
+    one-cycle (cosine warm-up from 1/25 of the peak, then cosine annealing, like torch's
+    ``OneCycleLR``), cosine decay, or constant.
+
+    >>> [round(lr_share("onecycle", p), 3) for p in (0.0, 0.25, 1.0)]
+    [0.04, 1.0, 0.0]
+    """
+    p = min(max(progress, 0.0), 1.0)
+    if schedule == "constant":
+        return 1.0
+
+    def cosine(start: float, end: float, t: float) -> float:
+        return end + (start - end) * (1 + math.cos(math.pi * t)) / 2
+
+    if schedule == "cosine":
+        return cosine(1.0, 0.0, p)
+    if p < _WARMUP:
+        return cosine(_ONECYCLE_START, 1.0, p / _WARMUP)
+    return cosine(1.0, _ONECYCLE_END, (p - _WARMUP) / (1 - _WARMUP))
+
+
+class _TimedSchedule:
+    """The learning rate set from the larger of step progress and time progress."""
+
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        config: TrainingConfig,
+        total_steps: int,
+        budget: float,
+    ) -> None:
+        self.optimizer, self.config = optimizer, config
+        self.total_steps, self.budget = max(total_steps, 1), budget
+        self.started = time.perf_counter()
+        self.steps = 0
+        self._apply()
+
+    @property
+    def progress(self) -> float:
+        used = (time.perf_counter() - self.started) / self.budget
+        return max(self.steps / self.total_steps, used)
+
+    def _apply(self) -> None:
+        progress = self.progress
+        lr = self.config.lr * lr_share(self.config.schedule, progress)
+        momentum = _onecycle_momentum(progress) if self.config.schedule == "onecycle" else None
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+            if momentum is None:
+                continue
+            if "betas" in group:  # as torch's OneCycleLR: Adam's beta1 is the momentum
+                group["betas"] = (momentum, *group["betas"][1:])
+            elif "momentum" in group:
+                group["momentum"] = momentum
+
+    def step(self) -> None:
+        self.steps += 1
+        self._apply()
+
+
+def _onecycle_momentum(progress: float) -> float:
+    """The momentum of a one-cycle schedule (torch's defaults: 0.95 down to 0.85 while the
+    rate warms up, back up to 0.95 while it anneals)."""
+    high, low = 0.95, 0.85
+    p = min(max(progress, 0.0), 1.0)
+    if p < _WARMUP:
+        t = p / _WARMUP
+        return low + (high - low) * (1 + math.cos(math.pi * t)) / 2
+    t = (p - _WARMUP) / (1 - _WARMUP)
+    return high + (low - high) * (1 + math.cos(math.pi * t)) / 2
+
+
 def _schedule(
     optimizer: torch.optim.Optimizer, config: TrainingConfig, total_steps: int
 ) -> torch.optim.lr_scheduler.LRScheduler:
-    warmup = 0.25
+    warmup = _WARMUP
     if config.schedule == "onecycle" and warmup * total_steps >= 2:
         return torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=config.lr, total_steps=total_steps, pct_start=warmup
@@ -101,10 +188,15 @@ def train(
     seed: int = 0,
     on_epoch: EpochCallback | None = None,
     checkpoint: EpochCheckpoint | None = None,
+    deadline: float | None = None,
+    time_budget: float | None = None,
 ) -> TrainResult:
     """Train ``model`` in place on ``data`` for ``config.epochs`` epochs (fewer if
     ``on_epoch`` says stop); evaluate on ``val`` after every epoch when given. With
-    ``checkpoint``, resume from its saved state and save the state after every epoch."""
+    ``checkpoint``, resume from its saved state and save the state after every epoch.
+    ``deadline`` (``time.time()``) and ``time_budget`` (seconds): see the module docstring."""
+    if time_budget is not None and checkpoint is not None:
+        raise ValueError("a time-budgeted run cannot resume from epoch checkpoints")
     device = data.x.device
     cuda = device.type == "cuda"
     if cuda and data.x.ndim == 4:
@@ -116,6 +208,11 @@ def train(
     # epoch means every sample is still seen.
     steps_per_epoch = max(n // batch_size, 1)
     optimizer = _optimizer(model, config, fused=cuda)
+    timed = (
+        _TimedSchedule(optimizer, config, steps_per_epoch * config.epochs, time_budget)
+        if time_budget is not None
+        else None
+    )
     schedule = _schedule(optimizer, config, steps_per_epoch * config.epochs)
     result = TrainResult()
     started = time.perf_counter()
@@ -131,10 +228,16 @@ def train(
         model.train()
         order = torch.randperm(n, device=device, generator=generator)
         loss_sum = torch.zeros((), device=device)  # summed on the device: no sync per step
+        steps_done = 0
         for step in range(steps_per_epoch):
+            if (deadline is not None and time.time() >= deadline) or (
+                timed is not None and timed.progress >= 1.0
+            ):
+                result.partial_epoch = True
+                break
             index = order[step * batch_size : (step + 1) * batch_size]
             xb, yb = data.x[index], data.y[index]
-            if augment is not None and config.augment > 0:
+            if augment is not None and (config.augment > 0 or config.flip):
                 xb = augment(xb, generator)
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda):
                 logits = model(xb)
@@ -142,9 +245,16 @@ def train(
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            schedule.step()
+            if timed is not None:
+                timed.step()
+            else:
+                schedule.step()
             loss_sum += loss.detach()
-        result.train_loss = float(loss_sum) / steps_per_epoch
+            steps_done += 1
+        result.steps += steps_done
+        if steps_done == 0 and result.epochs > 0:
+            break  # out of time before this epoch began: the last epoch's results stand
+        result.train_loss = float(loss_sum) / max(steps_done, 1)
         metrics = {"train_loss": result.train_loss}
         if val is not None:
             result.val_acc, result.val_loss = evaluate(model, val)
@@ -163,6 +273,9 @@ def train(
             )
         if on_epoch is not None and on_epoch(epoch, metrics):
             result.stopped_early = epoch + 1 < config.epochs
+            break
+        if result.partial_epoch:
+            result.stopped_early = True
             break
     if cuda:
         torch.cuda.synchronize()

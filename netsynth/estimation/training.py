@@ -163,6 +163,11 @@ class TrainingEstimator:
     def device(self) -> torch.device:
         return resolve_device(self.device_name)
 
+    def use_dataset(self, dataset: Dataset) -> None:
+        """Take ``dataset`` as this estimator's data, already loaded (e.g. to choose an auto
+        space); it must be what ``data`` names."""
+        self._dataset = dataset
+
     def dataset(self) -> Dataset:
         """The whole dataset, loaded once per process."""
         if self._dataset is None:
@@ -219,11 +224,17 @@ class TrainingEstimator:
         on_epoch: Any = None,
         start_from: Callable[[torch.nn.Module], None] | None = None,
         checkpoint: EpochCheckpoint | None = None,
+        deadline: float | None = None,
+        time_budget: float | None = None,
+        choose_threads: bool = False,
     ) -> tuple[torch.nn.Module, TrainResult]:
         """Build ``genotype`` with weights seeded by ``seed`` (then ``start_from(model)``, e.g.
         inherited weights) and train it. ``resolution`` < 1 trains and validates on inputs
         scaled down to that share of their length (sequences) or height and width (images).
-        ``checkpoint``: continue from the epoch an earlier attempt saved, save every epoch."""
+        ``checkpoint``: continue from the epoch an earlier attempt saved, save every epoch.
+        ``deadline`` and ``time_budget``: see ``netsynth.estimation.train_loop``.
+        ``choose_threads``: on a CPU, first time a few steps at one thread and at every core,
+        and train with the faster (see ``netsynth.estimation.thread_choice``)."""
         self._set_threads()
         splits = self.splits()
         torch.manual_seed(seed)
@@ -245,8 +256,15 @@ class TrainingEstimator:
         kind = splits.kind
 
         def augmenter(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-            return augment(x, kind, training.augment, generator)
+            return augment(x, kind, training.augment, generator, flip=training.flip)
 
+        if choose_threads:
+            from netsynth.estimation.thread_choice import fastest_threads
+
+            size = min(training.batch_size, len(train_split.y))
+            torch.set_num_threads(
+                fastest_threads(model, train_split.x[:size], train_split.y[:size])
+            )
         result = train(
             model,
             train_split,
@@ -256,6 +274,8 @@ class TrainingEstimator:
             seed=seed,
             on_epoch=on_epoch,
             checkpoint=checkpoint,
+            deadline=deadline,
+            time_budget=time_budget,
         )
         return model, result
 
@@ -330,6 +350,7 @@ class TrainingEstimator:
                 on_epoch=report,
                 start_from=start_from if parent is not None else None,
                 checkpoint=checkpoint,
+                deadline=trial.task.deadline,
             )
         except Exception:  # the objective failed: a retry would not help, nothing to resume
             checkpoint.discard()

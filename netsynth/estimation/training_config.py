@@ -20,6 +20,7 @@ class TrainingConfig:
     augment: float = 0.0  # augmentation strength in [0, 1] (see netsynth.data.augmentation)
     label_smoothing: float = 0.0
     schedule: str = "onecycle"  # lr schedule over all steps
+    flip: bool = False  # images: mirror each left-right with probability 1/2 while training
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:

@@ -50,6 +50,8 @@ class HistoryTally:
         self.best: TrialRecord | None = None
         self.since_best = 0  # trials finished (COMPLETE) since the best one
         self.compute_seconds = 0.0
+        self.repaired = 0  # candidates the cost guard made cheaper before training
+        self.skipped = 0  # candidates it could not make fit
 
     @property
     def running(self) -> int:
@@ -63,6 +65,8 @@ class HistoryTally:
             self.compute_seconds += simulated if simulated is not None else trial.duration or 0.0
             if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
                 self.succeeded += 1
+            self.repaired += "cost_repair" in trial.attrs
+            self.skipped += trial.skipped
             if trial.counts_as_failure:
                 self.failures += 1
                 self.last_failure = trial

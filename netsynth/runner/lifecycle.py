@@ -24,6 +24,7 @@ from netsynth.estimation.estimator import Estimator
 from netsynth.experiment_record import ExperimentState
 from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
+from netsynth.runner.run_clock import RunClock
 from netsynth.runner.search_loop import SearchEnd, SearchLoop
 from netsynth.runner.tuning_stage import TUNING, has_shortlist, run_tuning
 from netsynth.trial_record import TrialState
@@ -62,8 +63,15 @@ def run_lifecycle(
         log.info("experiment %s is already COMPLETED", experiment.name)
         return state
     fail_lost_trials(experiment.storage, experiment.trials(states=[TrialState.RUNNING]))
-    with loop.guard:  # Ctrl-C anywhere in the lifecycle stops it cleanly
-        return _advance(experiment, estimator, loop, state)
+    clock = RunClock.of(experiment)
+    clock.save(experiment)  # this run's deadlines, for every process that reads them
+    experiment.refresh()
+    try:
+        with loop.guard:  # Ctrl-C anywhere in the lifecycle stops it cleanly
+            return _advance(experiment, estimator, loop, state, clock)
+    finally:
+        clock.save(experiment)
+        _say_if_late(experiment, clock)
 
 
 def serve_search(experiment: Experiment, loop: SearchLoop) -> ExperimentState:
@@ -101,26 +109,50 @@ def serve_search(experiment: Experiment, loop: SearchLoop) -> ExperimentState:
     return end.state
 
 
+def _say_if_late(experiment: Experiment, clock: RunClock) -> None:
+    """A run that ended past its limit and grace says so, with the numbers."""
+    plan, left = clock.plan, clock.left()
+    if plan is not None and left is not None and -left > plan.grace:
+        log.warning(
+            "experiment %s used %.0f s of active time, %.0f s past its %.0f s limit",
+            experiment.name,
+            clock.used(),
+            -left,
+            plan.limit,
+        )
+
+
 def _advance(
-    experiment: Experiment, estimator: Estimator, loop: SearchLoop, state: ExperimentState
+    experiment: Experiment,
+    estimator: Estimator,
+    loop: SearchLoop,
+    state: ExperimentState,
+    clock: RunClock,
 ) -> ExperimentState:
     storage, eid, guard = experiment.storage, experiment.id, loop.guard
+
+    def step(to: ExperimentState, expected: list[ExperimentState] | None = None) -> bool:
+        """Move to ``to`` (guarded by ``expected``); the active time is stored with it."""
+        clock.save(experiment)
+        if expected is None:
+            return storage.set_experiment_state(eid, to)
+        return storage.set_experiment_state(eid, to, expected=expected)
+
     reason = "search finished"
     sequential = TUNING in experiment.record.config
     try:
         if state in _STARTABLE and sequential and has_shortlist(experiment.record):
             # Stage 2 had begun: continue it, never stage 1 again.
-            if not storage.set_experiment_state(eid, ExperimentState.TUNING, expected=[state]):
+            if not step(ExperimentState.TUNING, [state]):
                 return experiment.refresh().state
             state = ExperimentState.TUNING
         if state in _STARTABLE:
             # Guarded, so that of several processes starting together one prepares and
             # the others join the search.
-            if storage.set_experiment_state(eid, ExperimentState.PREPARING, expected=[state]):
+            if step(ExperimentState.PREPARING, [state]):
                 _call_hook(estimator, "prepare", experiment, guard)
-                storage.set_experiment_state(
-                    eid, ExperimentState.SEARCHING, expected=[ExperimentState.PREPARING]
-                )
+                step(ExperimentState.SEARCHING, [ExperimentState.PREPARING])
+                experiment.refresh()  # PREPARING's findings (data, calibration) for the search
             state = ExperimentState.SEARCHING
         if state in SEARCH_STATES:
             end = loop.run()
@@ -128,7 +160,7 @@ def _advance(
                 return end.state
             reason = end.reason
             following = ExperimentState.TUNING if sequential else ExperimentState.RETRAINING
-            if not storage.set_experiment_state(eid, following, expected=list(SEARCH_STATES)):
+            if not step(following, list(SEARCH_STATES)):
                 return experiment.refresh().state  # another process took the next step
             state = following
         if state is ExperimentState.TUNING:
@@ -136,15 +168,13 @@ def _advance(
             if _failed_or_elsewhere(experiment, end):
                 return end.state
             reason = f"stage 2: {end.reason}"
-            if not storage.set_experiment_state(
-                eid, ExperimentState.RETRAINING, expected=[ExperimentState.TUNING]
-            ):
+            if not step(ExperimentState.RETRAINING, [ExperimentState.TUNING]):
                 return experiment.refresh().state
             state = ExperimentState.RETRAINING
         for stage, hook in _POST_SEARCH:
             if _ORDER.index(state) <= _ORDER.index(stage):
                 if stage is not state:
-                    storage.set_experiment_state(eid, stage)
+                    step(stage)
                 _call_hook(estimator, hook, experiment, guard)
     except RunInterrupted as exc:
         storage.set_experiment_state(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,19 +23,22 @@ from typing import TYPE_CHECKING, Any
 
 from netsynth.estimation.estimator import Estimator
 from netsynth.experiment_record import ExperimentState
+from netsynth.runner.cost_guard import COST_MODEL, CostGuard, Verdict
 from netsynth.runner.executor import Executor
 from netsynth.runner.history_tally import HistoryTally
 from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
 from netsynth.runner.retries import pending_retries
+from netsynth.runner.run_clock import deadline, time_plan
 from netsynth.space.distributions import ParamValue
 from netsynth.storage.storage import RetryExistsError, TrialFinishedError
-from netsynth.strategies.strategy import SpaceExhausted
-from netsynth.trial_record import INTERRUPTED, TrialRecord, TrialState
+from netsynth.strategies.strategy import Candidate, SpaceExhausted
+from netsynth.time_limit import format_duration
+from netsynth.trial_record import CLOCK_STOP, INTERRUPTED, TrialRecord, TrialState
 from netsynth.trial_task import TrialTask
 
 if TYPE_CHECKING:
-    from netsynth.experiment import Experiment
+    from netsynth.experiment import Experiment, Vetter
 
 log = logging.getLogger("netsynth")
 
@@ -60,6 +64,9 @@ class SearchProgress:
     failed: int
     best: TrialRecord | None
     elapsed: float
+    seconds_left: float | None = None  # until the search's share of the time limit ends
+    repaired: int = 0  # candidates made cheaper to fit the time (see runner.cost_guard)
+    skipped: int = 0  # candidates that could not be made to fit
 
 
 ProgressCallback = Callable[[SearchProgress], None]
@@ -87,6 +94,8 @@ class SearchLoop:
         self.fault_tolerance = experiment.fault_tolerance
         self._reaping = threading.Lock()  # the inline executor's heartbeat thread reaps too
         self._next_reap = 0.0
+        self._deadline: float | None = None  # time.time() at which the search's time is up
+        self._guard: CostGuard | None = None
 
     @property
     def elapsed(self) -> float:
@@ -97,6 +106,7 @@ class SearchLoop:
         self._elapsed_before = float(self.experiment.record.attrs.get(key, 0.0))
         self._started = time.monotonic()
         self.fault_tolerance = self.experiment.fault_tolerance
+        self._deadline = deadline(self.experiment.record.attrs, "search")
         with self.guard:
             self.executor.start(self.estimator, self, self.guard)
             try:
@@ -145,7 +155,9 @@ class SearchLoop:
                             log.info("trial %d: another driver retried it", failed.number)
                             continue
                     else:
-                        task = experiment.create_task(history, limit=experiment.budget.max_trials)
+                        task = experiment.create_task(
+                            history, limit=experiment.budget.max_trials, vet=self._vetter()
+                        )
                 except SpaceExhausted as exc:  # e.g. every grid point proposed
                     end = SearchEnd(ExperimentState.COMPLETED, str(exc))
                     break
@@ -202,6 +214,12 @@ class SearchLoop:
                 ExperimentState.COMPLETED,
                 f"wall-time budget of {budget.max_wall_seconds:g}s used",
             )
+        if self._deadline is not None and time.time() >= self._deadline:
+            assert budget.time_limit is not None
+            text = format_duration(budget.time_limit)
+            return SearchEnd(
+                ExperimentState.COMPLETED, f"the search's share of the {text} time limit is used"
+            )
         if (
             budget.max_compute_seconds is not None
             and tally.compute_seconds >= budget.max_compute_seconds
@@ -220,6 +238,32 @@ class SearchLoop:
                 )
         return None
 
+    def _vetter(self) -> Vetter | None:
+        """The cost guard's check of new candidates, when PREPARING calibrated this machine
+        for a time-limited architecture search (None otherwise)."""
+        experiment = self.experiment
+        if self._guard is None:
+            attrs = experiment.record.attrs
+            plan = time_plan(experiment.budget.to_dict())
+            if plan is None or experiment.architecture is None or COST_MODEL not in attrs:
+                return None
+            self._guard = CostGuard(
+                experiment.architecture,
+                attrs[COST_MODEL],
+                attrs["data"],
+                plan,
+                self.executor.capacity,
+                seed=experiment.seed,
+            )
+        guard = self._guard
+        deadline_at = self._deadline
+
+        def vet(candidate: Candidate, fidelity: dict[str, Any], number: int) -> Verdict:
+            left = math.inf if deadline_at is None else deadline_at - time.time()
+            return guard.check(candidate, fidelity, number, left)
+
+        return vet
+
     # -- reports from running trials (the TrialChannel of every executor) --------------------
 
     def report(
@@ -231,9 +275,19 @@ class SearchLoop:
         distributions: Mapping[str, Mapping[str, Any]] | None,
     ) -> bool:
         with self.guard.deferred():
-            stop = self.experiment.report(task, step, metrics, params, distributions)
+            stop = self.experiment.report(
+                task, step, metrics, params, distributions, clock_stop=self._clock_stop()
+            )
+        return stop
+
+    def _clock_stop(self) -> str | None:
+        """Why a running trial must stop now for lack of time, or None."""
         max_wall = self.experiment.budget.max_wall_seconds
-        return stop or (max_wall is not None and self.elapsed >= max_wall)
+        if max_wall is not None and self.elapsed >= max_wall:
+            return f"{CLOCK_STOP}: the search's wall-time budget of {max_wall:g}s is used"
+        if self._deadline is not None and time.time() >= self._deadline:
+            return f"{CLOCK_STOP}: the search's share of the time limit is used"
+        return None
 
     def heartbeat(self, task: TrialTask) -> None:
         self.experiment.heartbeat(task)
@@ -274,5 +328,8 @@ class SearchLoop:
                 failed=tally.failures,
                 best=tally.best,
                 elapsed=self.elapsed,
+                seconds_left=None if self._deadline is None else self._deadline - time.time(),
+                repaired=tally.repaired,
+                skipped=tally.skipped,
             )
         )

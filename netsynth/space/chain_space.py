@@ -61,6 +61,10 @@ class ChainSpaceConfig(Strict):
     norms: list[Literal["none", "batch", "layer"]] = Field(default=["batch", "none"], min_length=1)
     dropouts: list[float] = Field(default=[0.0, 0.1, 0.25], min_length=1)
     global_pools: list[Literal["avg", "max"]] = Field(default=["avg"], min_length=1)
+    # The widest convolution allowed while the map is still large (an image side above 16, a
+    # sequence longer than 256): a wider one gets 2x2 max pooling in front of it (early
+    # downsampling; see netsynth.nn.repair). null lets wide layers run at full resolution.
+    full_resolution_width: int | None = Field(default=32, ge=1)
     training: TrainingSpaceConfig = TrainingSpaceConfig()
 
     @model_validator(mode="after")
@@ -279,7 +283,11 @@ class ChainSpace:
     def repair(self, genotype: Genotype, input_shape: Sequence[int]) -> ChainGenotype:
         from netsynth.nn.repair import repair  # torch-free, but keep the space light
 
-        return repair(_chain(genotype), input_shape)
+        return repair(
+            _chain(genotype),
+            input_shape,
+            full_resolution_width=self.config.full_resolution_width,
+        )
 
     def graph(self, genotype: Genotype) -> dict[str, Any]:
         chain = _chain(genotype)

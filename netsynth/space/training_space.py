@@ -62,6 +62,7 @@ class TrainingSpaceConfig(Strict):
     augment: float | list[float] | Range = Range(low=0.0, high=1.0)
     label_smoothing: float | list[float] = 0.0
     schedule: str | list[str] = "onecycle"
+    flip: bool | list[bool] = False  # images only: random left-right mirroring
 
     @model_validator(mode="after")
     def _known_values(self) -> TrainingSpaceConfig:
@@ -128,6 +129,7 @@ class FlatBuilder:
         self.add("augment", training.augment)
         self.add("label_smoothing", training.label_smoothing)
         self.add("schedule", training.schedule)
+        self.add("flip", training.flip)
 
 
 TRAINING_PARAMS = (
@@ -140,6 +142,7 @@ TRAINING_PARAMS = (
     "augment",
     "label_smoothing",
     "schedule",
+    "flip",
 )
 
 
@@ -155,6 +158,7 @@ def decode_training(values: dict[str, ParamValue]) -> TrainingConfig:
         augment=float(values["augment"]),  # type: ignore[arg-type]
         label_smoothing=float(values["label_smoothing"]),  # type: ignore[arg-type]
         schedule=str(values["schedule"]),
+        flip=bool(values.get("flip", False)),  # absent from spaces stored before it existed
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,22 @@ class CompiledSpec:
     experiment: Experiment
     estimator: Estimator
     run_options: dict[str, Any]
+    notes: list[str] = field(default_factory=list)  # what an auto space chose, in words
+
+
+def with_time_limit(spec: ExperimentSpec, source: str, seconds: float) -> ExperimentSpec:
+    """``spec`` with its time limit set to ``seconds`` (``--time``), checked like the spec's."""
+    from pydantic import ValidationError
+
+    from netsynth.spec.errors import spec_error_from_validation
+    from netsynth.spec.schema import BudgetSpec
+
+    budget = spec.budget.model_dump(exclude_none=True) if spec.budget is not None else {}
+    try:
+        checked = BudgetSpec.model_validate({**budget, "time": seconds})
+    except ValidationError as exc:
+        raise spec_error_from_validation(source, exc, prefix="budget") from None
+    return spec.model_copy(update={"budget": checked})
 
 
 def _component(
@@ -213,12 +229,19 @@ def compile_spec(
     storage: str | None = None,
     name: str | None = None,
 ) -> CompiledSpec:
-    """Create (or join, if it exists with the same search) the experiment a spec describes."""
+    """Create (or join, if it exists with the same search) the experiment a spec describes.
+    An auto space is chosen from the data first (``netsynth.spec.auto``)."""
+    from netsynth.spec.auto import resolve_auto
+
+    resolved = resolve_auto(spec, source, base_dir)
+    spec = resolved.spec
     check_spec(spec, source, base_dir)
     strategy, scheduler = _component(spec, source, base_dir)
     tuning = _tuning(spec, source)
     objective = spec.resolved_objective
     estimator = _estimator(spec, base_dir)  # before the experiment: a bad spec creates nothing
+    if resolved.dataset is not None and hasattr(estimator, "use_dataset"):
+        estimator.use_dataset(resolved.dataset)  # loaded once already: not again in PREPARING
     experiment = create_experiment(
         name or spec.name or Path(source).stem,
         storage=storage or spec.storage or DEFAULT_STORAGE_URL,
@@ -232,13 +255,15 @@ def compile_spec(
         scheduler=scheduler,
         seed=spec.seed,
         tuning=tuning,
+        fidelity=spec.fidelity,
         load_if_exists=True,
     )
-    budget, stopping = spec.budget, spec.stopping
+    budget, stopping = spec.resolved_budget, spec.stopping
     run_options = {
         "max_trials": budget.max_trials,
         "max_failed_trials": budget.max_failed_trials,
         "timeout": budget.max_wall_seconds,
+        "time_limit": budget.time,
         "max_compute_seconds": budget.max_compute_seconds,
         "target": stopping.target,
         "patience": stopping.patience,
@@ -255,4 +280,4 @@ def compile_spec(
             max_retries=spec.execution.max_retries,
         ),
     }
-    return CompiledSpec(experiment, estimator, run_options)
+    return CompiledSpec(experiment, estimator, run_options, resolved.notes)

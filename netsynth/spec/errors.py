@@ -29,7 +29,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part in ("float", "int", "categorical") and out.endswith("]"):
             continue  # the discriminated-union tag pydantic adds to the path
-        elif part in ("chain", "dag", "cell", "nb201") and out == "space":
+        elif part in ("auto", "chain", "dag", "cell", "nb201", "zoo", "union") and out == "space":
             continue
         else:
             out += f".{part}" if out else str(part)
@@ -40,7 +40,7 @@ def _message(error: dict[str, object]) -> str:
     if error.get("type") == "union_tag_not_found":
         loc = error.get("loc")
         if isinstance(loc, tuple) and loc and loc[0] == "space":
-            return "missing 'type'; one of: 'chain', 'dag', 'cell', 'nb201'"
+            return "missing 'type'; one of: 'auto', 'chain', 'dag', 'cell', 'nb201', 'zoo', 'union'"
         return "missing 'type'; one of: 'float', 'int', 'categorical'"
     message = str(error.get("msg", "invalid"))
     for prefix in ("Value error, ", "Assertion failed, "):
@@ -53,12 +53,15 @@ def _message(error: dict[str, object]) -> str:
     return message
 
 
-def spec_error_from_validation(source: str, exc: ValidationError) -> SpecError:
+def spec_error_from_validation(source: str, exc: ValidationError, prefix: str = "") -> SpecError:
+    """``prefix``: the path of the part of the spec that was validated on its own."""
     problems = []
     for error in exc.errors():
         cause = (error.get("ctx") or {}).get("error")
         if isinstance(cause, FieldError):  # a cross-field check that knows its field
-            problems.append((cause.path, str(cause)))
+            path = cause.path
+            message = str(cause)
         else:
-            problems.append((_path(tuple(error["loc"])), _message(dict(error))))
+            path, message = _path(tuple(error["loc"])), _message(dict(error))
+        problems.append((".".join(p for p in (prefix, path) if p), message))
     return SpecError(source, problems)

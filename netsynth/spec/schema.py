@@ -197,7 +197,22 @@ class ComponentSpec(BaseModel):
         return dict(self.model_extra or {})
 
 
+def _duration(value: Any) -> Any:
+    if value is None:
+        return None
+    from netsynth.time_limit import parse_duration
+
+    return parse_duration(value)  # DurationError is a ValueError: reported on the field
+
+
+Duration = Annotated[float, BeforeValidator(_duration)]
+
+
 class BudgetSpec(Strict):
+    """``time``: one wall-clock limit for the whole run, search, retraining, test and export
+    (``90s``, ``10m``, ``1h`` or seconds); ``max_wall_seconds`` bounds the search alone."""
+
+    time: Duration | None = None
     max_trials: int | None = Field(default=None, ge=1)
     max_failed_trials: int | None = Field(default=None, ge=0)
     max_wall_seconds: float | None = Field(default=None, gt=0)
@@ -206,13 +221,21 @@ class BudgetSpec(Strict):
     @model_validator(mode="after")
     def _bounded(self) -> BudgetSpec:
         if (
-            self.max_trials is None
+            self.time is None
+            and self.max_trials is None
             and self.max_wall_seconds is None
             and self.max_compute_seconds is None
         ):
             raise ValueError(
-                "set max_trials, max_wall_seconds or max_compute_seconds so the search ends"
+                "set time, max_trials, max_wall_seconds or max_compute_seconds so the search ends"
             )
+        if self.time is not None and self.max_wall_seconds is not None:
+            if self.max_wall_seconds >= self.time:
+                raise ValueError(
+                    f"max_wall_seconds ({self.max_wall_seconds:g}) bounds the search alone and "
+                    f"must be less than time ({self.time:g}s), which also covers retraining, "
+                    "test and export"
+                )
         return self
 
 
@@ -251,8 +274,17 @@ class ExecutionSpec(Strict):
         return self
 
 
+class AutoSpaceConfig(Strict):
+    """``space: {type: auto}`` (the default when ``space`` is left out): the space, the first
+    candidates, the strategy and the scheduler are chosen from the data and the time limit
+    (see ``netsynth.space.auto_space``)."""
+
+    type: Literal["auto"] = "auto"
+
+
 SpaceConfig = Annotated[
-    ChainSpaceConfig
+    AutoSpaceConfig
+    | ChainSpaceConfig
     | DagSpaceConfig
     | CellSpaceConfig
     | NB201SpaceConfig
@@ -271,7 +303,8 @@ def _searched(training: TrainingSpaceConfig) -> bool:
 
 class DataSpec(Strict):
     """The dataset an architecture search trains on: a built-in name (``mnist1d``,
-    ``digits``) or a path (relative to the spec) to an .npz / .csv file or image folder."""
+    ``digits``) or a path (relative to the spec) to an .npz / .csv file, an image folder or a
+    folder of IDX files. ``data: file.npz`` is short for ``data: {dataset: file.npz}``."""
 
     dataset: str = Field(min_length=1)
     options: dict[str, Any] = Field(default_factory=dict)
@@ -377,8 +410,11 @@ class ExperimentSpec(Strict):
     objective: ObjectiveSpec | None = None  # default for architecture search: val_acc, maximize
     trial: TrialSpec | None = None
     parameters: list[Parameter] = Field(default_factory=list)
-    space: SpaceConfig | None = None
+    space: SpaceConfig | None = None  # with data and no space: {type: auto}
     data: DataSpec | None = None
+    # Every search trial's lower fidelity (data_fraction, resolution, width_multiplier,
+    # epochs); a scheduler's own resource comes on top. Retraining is at full fidelity.
+    fidelity: dict[str, float] = Field(default_factory=dict)
     tabular: TabularSpec | None = None
     final: FinalSpec = FinalSpec()
     inheritance: InheritanceSpec | None = None
@@ -395,9 +431,49 @@ class ExperimentSpec(Strict):
     tuning: TuningSpec | None = None
     algorithm: ComponentSpec = ComponentSpec(name="random")
     scheduler: ComponentSpec = ComponentSpec(name="fifo")
-    budget: BudgetSpec
+    budget: BudgetSpec | None = None  # an architecture search without one: time 10m
     stopping: StoppingSpec = StoppingSpec()
     execution: ExecutionSpec = ExecutionSpec()
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _data_shorthand(cls, value: Any) -> Any:
+        return {"dataset": value} if isinstance(value, str) else value
+
+    @field_validator("fidelity")
+    @classmethod
+    def _known_fidelity(cls, value: dict[str, float]) -> dict[str, float]:
+        from netsynth.schedulers.fidelity import FIDELITIES, FRACTIONS
+
+        for name, amount in value.items():
+            if name not in FIDELITIES:
+                raise ValueError(f"unknown fidelity {name!r}; known: {', '.join(FIDELITIES)}")
+            if name in FRACTIONS and not 0 < amount <= 1:
+                raise ValueError(f"{name} is a share in (0, 1], got {amount!r}")
+            if name == "epochs" and (amount < 1 or amount != int(amount)):
+                raise ValueError(f"epochs must be a whole number >= 1, got {amount!r}")
+        return value
+
+    @property
+    def searches_architectures(self) -> bool:
+        """An architecture search: a space, or data with neither a trial nor a table."""
+        return self.space is not None or (
+            self.data is not None and self.trial is None and self.tabular is None
+        )
+
+    @property
+    def is_auto(self) -> bool:
+        """Whether the space is still to be chosen from the data (``resolve_auto``)."""
+        return self.searches_architectures and (self.space is None or self.space.type == "auto")
+
+    @property
+    def resolved_budget(self) -> BudgetSpec:
+        """The budget; an architecture search given none runs for 10 minutes."""
+        if self.budget is not None:
+            return self.budget
+        from netsynth.time_limit import DEFAULT_TIME_LIMIT
+
+        return BudgetSpec(time=DEFAULT_TIME_LIMIT)
 
     @model_validator(mode="after")
     def _one_kind_of_experiment(self) -> ExperimentSpec:
@@ -410,7 +486,7 @@ class ExperimentSpec(Strict):
                     )
             if self.parameters:
                 raise FieldError("parameters", "a tabular benchmark searches the table's cells")
-        elif self.space is not None:
+        elif self.searches_architectures:
             if self.data is None:
                 raise FieldError("data", "an architecture search needs data: {dataset: ...}")
             if self.trial is not None or self.parameters:
@@ -419,10 +495,16 @@ class ExperimentSpec(Strict):
                     "an architecture search trains its candidates itself: leave out 'trial' "
                     "and 'parameters' (training hyperparameters go under space.training)",
                 )
+        if self.budget is None and not self.searches_architectures:
+            raise FieldError("budget", "required: e.g. {max_trials: 50} or {time: 10m}")
+        if self.fidelity and not self.searches_architectures:
+            raise FieldError("fidelity", "a search fidelity needs an architecture search (data)")
         if self.mode == "sequential":
-            if self.space is None:
+            if self.space is None or isinstance(self.space, AutoSpaceConfig):
                 raise FieldError(
-                    "mode", "mode: sequential needs an architecture search (space + data)"
+                    "mode",
+                    "mode: sequential needs an architecture search with an explicit space "
+                    "(space: {type: chain, training: ...} and data)",
                 )
             if self.tuning is None:
                 raise FieldError(
@@ -454,7 +536,7 @@ class ExperimentSpec(Strict):
                 "oneshot.method",
                 "enas searches space type nb201 (one op per edge); use method: darts for cells",
             )
-        if self.inheritance is not None and self.space is None:
+        if self.inheritance is not None and not self.searches_architectures:
             raise FieldError(
                 "inheritance", "weight inheritance needs an architecture search (space + data)"
             )
@@ -468,7 +550,7 @@ class ExperimentSpec(Strict):
             _check_zero_cost(self)
         elif self.zero_cost is not None:
             raise FieldError("zero_cost", "zero_cost settings need estimator: zero_cost")
-        if self.tabular is None and self.space is None:
+        if self.tabular is None and not self.searches_architectures:
             if self.trial is None:
                 raise FieldError("trial", "required: a function or command (or use space + data)")
             if self.objective is None:
@@ -494,7 +576,9 @@ class ExperimentSpec(Strict):
             from netsynth.tabular.table import TabularTable
 
             return tabular_space(TabularTable.load(self.table_path(base_dir))).to_dict()
-        if self.space is None:
+        if self.space is None or isinstance(self.space, AutoSpaceConfig):
+            if self.searches_architectures:
+                raise ValueError("an auto space is chosen from the data: call resolve_auto first")
             return None
         space = self.space
         if self.mode == "sequential":
@@ -506,6 +590,7 @@ class ExperimentSpec(Strict):
     def tuning_training(self) -> TrainingSpaceConfig:
         """What stage 2 of a sequential pipeline searches."""
         assert self.tuning is not None and self.space is not None
+        assert not isinstance(self.space, AutoSpaceConfig)  # sequential needs a given space
         return self.tuning.training or self.space.training
 
     def table_path(self, base_dir: Path) -> str | None:
@@ -550,7 +635,7 @@ class ExperimentSpec(Strict):
 
 
 def _check_zero_cost(spec: ExperimentSpec) -> None:
-    if spec.space is None or spec.oneshot is not None:
+    if not spec.searches_architectures or spec.oneshot is not None:
         raise FieldError(
             "estimator",
             "zero_cost scores the candidates of an architecture search: give space and data "

@@ -40,9 +40,22 @@ def make_strategy(
     config: Mapping[str, Any], *, seed: int, context: StrategyContext | None = None
 ) -> Strategy:
     """``make_strategy({"name": "evolution", "population": 50}, seed=1)``; settings other than
-    ``name`` are passed on; ``seed`` is the experiment's unless the config names one."""
+    ``name`` are passed on; ``seed`` is the experiment's unless the config names one.
+    ``initial``: a list of candidates (flat params) the first trials run before the strategy
+    proposes (see ``netsynth.strategies.initial_candidates``)."""
     settings = dict(config)
     name = settings.pop("name", "random")
+    initial = settings.pop("initial", None)
+    if initial is not None:
+        if not isinstance(initial, list) or not all(isinstance(c, Mapping) for c in initial):
+            raise ValueError(
+                f"strategy {name!r}: initial must be a list of candidates (flat params), "
+                f"got {initial!r}"
+            )
+        from netsynth.strategies.initial_candidates import InitialCandidates
+
+        inner = make_strategy({"name": name, **settings}, seed=seed, context=context)
+        return InitialCandidates(inner, initial)
     cls = strategy_class(name)
     settings.setdefault("seed", seed)
     accepted = inspect.signature(cls).parameters

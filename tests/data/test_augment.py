@@ -38,8 +38,18 @@ def test_generator_on_the_device() -> None:
 @pytest.mark.parametrize("kind", sorted(SHAPES))
 def test_strength_zero_is_identity(kind: str) -> None:
     x = torch.rand(SHAPES[kind], generator=gen(1))
-    out = augment(x, kind, 0.0, gen(), flip=True)
+    out = augment(x, kind, 0.0, gen())
     assert torch.equal(out, x)
+
+
+def test_flips_alone_only_mirror_images() -> None:
+    x = torch.rand(SHAPES["image"], generator=gen(1))
+    out = augment(x, "image", 0.0, gen(), flip=True)
+    mirrored = [torch.equal(o, s.flip(-1)) for o, s in zip(out, x, strict=True)]
+    assert all(m or torch.equal(o, s) for m, o, s in zip(mirrored, out, x, strict=True))
+    assert any(mirrored) and not all(mirrored)
+    sequences = torch.rand(SHAPES["sequence"], generator=gen(1))
+    assert torch.equal(augment(sequences, "sequence", 0.0, gen(), flip=True), sequences)
 
 
 @pytest.mark.parametrize("kind", sorted(SHAPES))

@@ -187,3 +187,48 @@ def test_evaluate_counts_accuracy_and_mean_loss() -> None:
     assert accuracy == 0.75
     expected = torch.nn.functional.cross_entropy(logits, y).item()
     assert loss == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_deadline_ends_training_mid_epoch_and_still_evaluates() -> None:
+    import time
+
+    torch.manual_seed(0)
+    model = build(DENSE, (8,), 2)
+    config = TrainingConfig(lr=1e-2, batch_size=8, epochs=50)
+    steps: list[int] = []
+
+    def on_epoch(epoch: int, metrics: dict[str, float]) -> bool:
+        steps.append(epoch)
+        return False
+
+    result = train(
+        model,
+        separable(4096, seed=0),
+        separable(64, seed=1),
+        config,
+        on_epoch=on_epoch,
+        deadline=time.time(),  # already passed: one step, then stop
+    )
+    assert result.partial_epoch and result.stopped_early
+    assert result.epochs == 1 and steps == [0]  # the cut epoch is reported once
+    assert result.steps < 4096 // 8 and result.val_acc is not None
+
+
+def test_a_time_budget_anneals_the_rate_and_stops_at_its_end() -> None:
+    from netsynth.estimation.train_loop import lr_share
+
+    torch.manual_seed(0)
+    model = build(DENSE, (8,), 2)
+    config = TrainingConfig(lr=1e-2, batch_size=8, epochs=10_000)
+    result = train(model, separable(512, seed=0), None, config, time_budget=0.5)
+    assert result.partial_epoch and 0 < result.epochs < 10_000
+    assert lr_share("onecycle", 1.0) < 1e-4 < lr_share("onecycle", 0.5)
+    assert result.steps > 0
+
+
+def test_a_time_budget_does_not_stretch_a_short_run() -> None:
+    torch.manual_seed(0)
+    model = build(DENSE, (8,), 2)
+    config = TrainingConfig(lr=1e-2, batch_size=32, epochs=2)
+    result = train(model, separable(256, seed=0), None, config, time_budget=3600.0)
+    assert result.epochs == 2 and not result.partial_epoch and result.steps == 2 * (256 // 32)

@@ -201,6 +201,7 @@ def test_fixed_settings_are_left_out_of_the_flat_view_but_decoded() -> None:
             "augment": 0.5,
             "label_smoothing": 0.1,
             "schedule": "cosine",
+            "flip": False,
         }
 
 

@@ -126,8 +126,8 @@ def test_unknown_top_level_key(tmp_path: Path, capsys: pytest.CaptureFixture[str
     message = problem(problems, "")
     assert "unknown key 'max_trails'" in message
     assert (
-        "allowed: algorithm, budget, data, estimator, execution, final, inheritance, mode, name, "
-        "objective" in message
+        "allowed: algorithm, budget, data, estimator, execution, fidelity, final, inheritance, "
+        "mode, name, objective" in message
     )
 
 
@@ -345,13 +345,14 @@ def test_budget_without_an_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     problems = reject(
         data, tmp_path, capsys, "budget", "max_trials, max_wall_seconds or max_compute_seconds"
     )
-    assert "set max_trials, max_wall_seconds or max_compute_seconds" in problem(problems, "budget")
+    message = problem(problems, "budget")
+    assert "set time, max_trials, max_wall_seconds or max_compute_seconds" in message
 
 
 def test_missing_budget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = mutated(lambda d: d.pop("budget"))
     problems = reject(data, tmp_path, capsys, "budget")
-    assert problem(problems, "budget") == "required field is missing"
+    assert problem(problems, "budget") == "required: e.g. {max_trials: 50} or {time: 10m}"
 
 
 def test_every_problem_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
