@@ -154,8 +154,7 @@ def search(
         print(f"experiment {experiment.name} in {experiment.storage_url}", file=sys.stderr)
         for note in compiled.notes:
             print(f"  {note}", file=sys.stderr)
-        plan = describe_plan(experiment, options.get("time_limit"), options.get("timeout"))
-        print(plan, file=sys.stderr)
+        print(describe_plan(experiment, options), file=sys.stderr)
     state = experiment.run(compiled.estimator, progress=progress, **options)
     experiment.refresh()
     export = experiment.record.attrs.get("export")

@@ -21,6 +21,8 @@ class Budget:
     max_wall_seconds: float | None = None
     max_compute_seconds: float | None = None
     time_limit: float | None = None
+    # of time_limit, for retraining, test and export; "auto": settled in PREPARING
+    final_share: float | str | None = None
 
     @property
     def failure_limit(self) -> int | None:

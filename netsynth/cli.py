@@ -59,11 +59,17 @@ def _default_spec() -> Path:
 
 
 def _configure_logging(verbose: bool) -> None:
+    from rich.console import Console
     from rich.logging import RichHandler
 
-    handler = RichHandler(show_path=False, show_time=False, markup=False)
+    # On stderr: stdout carries the leaderboard, which --format json / csv must keep parseable.
+    handler = RichHandler(
+        console=Console(stderr=True), show_path=False, show_time=False, markup=False
+    )
     logging.basicConfig(level=logging.WARNING, format="%(message)s", handlers=[handler])
     log.setLevel(logging.INFO if verbose else logging.WARNING)
+    # What a run decides about its time (the settled time plan) is always shown.
+    logging.getLogger("netsynth.plan").setLevel(logging.INFO)
 
 
 # -- commands --------------------------------------------------------------------------------
@@ -166,22 +172,35 @@ def _data_name(target: str) -> str:
 
 def _load_run_spec(args: argparse.Namespace) -> tuple[Any, str, Path, str | None]:
     """The spec ``netsynth run`` runs, its source, its folder and the default name: a spec
-    file; a dataset (path or built-in name) searched with the defaults; or the quickstart."""
+    file; a dataset (path or built-in name) searched with the defaults (the spec ``{data:
+    PATH}``); or the quickstart. The ``--set PATH=VALUE`` overrides are applied to the spec's
+    data before it is validated, so a bad override reads as a bad spec."""
     from netsynth.data.registry import BUILTIN
-    from netsynth.spec import load_spec, parse_spec
+    from netsynth.spec import parse_spec
+    from netsynth.spec.loader import read_yaml
+    from netsynth.spec.overrides import apply_overrides
+
+    overrides = list(getattr(args, "set", None) or [])
+
+    def spec_of(data: Any, source: str, base_dir: Path) -> Any:
+        if overrides and isinstance(data, dict):
+            data = apply_overrides(data, overrides, source)
+        return parse_spec(data, source, base_dir)
 
     target = args.spec
     if target is None:
         path = _default_spec()
-        return load_spec(path), str(path), path.parent, None
+        return spec_of(read_yaml(path), str(path), path.parent), str(path), path.parent, None
     if Path(target).suffix.lower() in _SPEC_SUFFIXES:
-        return load_spec(target), target, Path(target).parent, None
+        spec = spec_of(read_yaml(target), target, Path(target).parent)
+        return spec, target, Path(target).parent, None
     if target not in BUILTIN and not Path(target).exists():
         raise UsageError(
             f"{target!r} is neither a spec (.yaml), an existing dataset path (.npz, .csv, a "
             f"folder of images or IDX files) nor a built-in dataset ({', '.join(sorted(BUILTIN))})"
         )
-    return parse_spec({"data": target}, target, Path.cwd()), target, Path.cwd(), _data_name(target)
+    spec = spec_of({"data": target}, target, Path.cwd())
+    return spec, target, Path.cwd(), _data_name(target)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -193,18 +212,40 @@ def cmd_run(args: argparse.Namespace) -> int:
         spec = with_time_limit(spec, source, _duration(args.time))
     elif spec.budget is None and spec.searches_architectures:
         print("no time limit given (--time): using 10 minutes", file=sys.stderr)
-    compiled = compile_spec(
-        spec,
-        source=source,
-        base_dir=base_dir,
-        storage=args.storage or os.environ.get("NETSYNTH_STORAGE"),
-        name=args.name or default_name,
-    )
+    from netsynth.experiment_factory import SearchChangedError
+
+    try:
+        compiled = compile_spec(
+            spec,
+            source=source,
+            base_dir=base_dir,
+            storage=args.storage or os.environ.get("NETSYNTH_STORAGE"),
+            name=args.name or default_name,
+        )
+    except SearchChangedError as exc:
+        raise UsageError(_search_changed(exc, list(args.set or []))) from None
     experiment = compiled.experiment
     print(f"experiment {experiment.name} in {experiment.storage_url}", file=sys.stderr)
     for note in compiled.notes:
         print(f"  {note}", file=sys.stderr)
     return _run(experiment, args, compiled.estimator, compiled.run_options)
+
+
+def _search_changed(exc: Any, overrides: list[str]) -> str:
+    """Why ``netsynth run`` will not join an existing experiment, and how to run anyway."""
+    changed = ", ".join(exc.fields)
+    if overrides:
+        sets = " ".join(f"--set {o}" for o in overrides)
+        return (
+            f"experiment {exc.name!r} exists with a different {changed}: {sets} changes what "
+            "it searches. Run the change as a new experiment with --name NEW_NAME, or leave "
+            f"out the --set that changes its {changed} to continue {exc.name!r}"
+        )
+    return (
+        f"experiment {exc.name!r} exists with a different {changed} than this spec. Run the "
+        f"spec as a new experiment with --name NEW_NAME, or restore its {changed} to continue "
+        f"{exc.name!r}"
+    )
 
 
 def _duration(text: str) -> float:
@@ -222,7 +263,7 @@ def _announce_time(experiment: Any, options: dict[str, Any]) -> None:
     from netsynth.time_limit import DurationError
 
     try:
-        text = describe_plan(experiment, options.get("time_limit"), options.get("timeout"))
+        text = describe_plan(experiment, options)
     except DurationError as exc:
         raise UsageError(str(exc)) from None
     if text:
@@ -309,6 +350,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     from netsynth.experiment_factory import load_experiment
 
     experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
+    if args.what is not None and args.format == "json":
+        raise UsageError(
+            "--what picks the table for --format csv or table; --format json holds both "
+            "(its keys 'trials' and 'final_models')"
+        )
     if args.trial is not None:
         from netsynth.display.trial_detail import trial_lines
 
@@ -317,7 +363,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             raise UsageError(f"experiment {args.name!r} has no trial {args.trial}")
         print("\n".join(trial_lines(experiment, record)))
         return EXIT_OK
-    print_leaderboard(experiment, top=args.top, fmt=args.format)
+    print_leaderboard(experiment, top=args.top, fmt=args.format, what=args.what)
     return EXIT_OK
 
 
@@ -397,6 +443,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--name", help="experiment name (default: the spec's, or its file name)")
     run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override one field of the spec (repeatable): a dotted PATH and a YAML VALUE, "
+        "e.g. --set space.training.epochs=2 --set final.epochs=1 --set 'space.widths=[16,32]'",
+    )
+    run.add_argument(
         "--worker",
         action="store_true",
         help="only serve trials of the experiment's search in a shared storage; a main "
@@ -435,6 +489,12 @@ def _parser() -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="show an experiment's leaderboard")
     show.add_argument("name")
     show.add_argument("--trial", type=int, help="one trial in full, its architecture as text")
+    show.add_argument(
+        "--what",
+        choices=["trials", "final"],
+        help="the one table to show: the trials (CSV's default) or the retrained and tested "
+        "models (final); a table shows both unless told, JSON always holds both",
+    )
     storage_option(show)
     output_options(show, 20)
     show.set_defaults(handler=cmd_show)

@@ -32,7 +32,7 @@ from netsynth.runner.executor import Executor
 from netsynth.runner.heartbeat import FaultTolerance
 from netsynth.runner.history_tally import FinishedFeed
 from netsynth.runner.inline import InlineExecutor
-from netsynth.runner.lifecycle import run_lifecycle, serve_search
+from netsynth.runner.lifecycle import reopen_for_more_trials, run_lifecycle, serve_search
 from netsynth.runner.lost_trials import worker_id
 from netsynth.runner.process_pool import ProcessPoolExecutor
 from netsynth.runner.retries import PROPOSED_PARAMS, RETRY_HISTORY, first_attempt, retry_draft
@@ -224,7 +224,7 @@ class Experiment:
         """Trials ranked best first, as rows for a table (see ``netsynth show``)."""
         from netsynth.display.leaderboard import leaderboard_rows
 
-        return leaderboard_rows(self.trials(), self.objective, top, self.goal)
+        return leaderboard_rows(self.trials(), self.objective, top, self.goal, self.staged)
 
     def print_leaderboard(self, top: int | None = 10) -> None:
         from netsynth.display.leaderboard import print_leaderboard
@@ -522,6 +522,7 @@ class Experiment:
         timeout: float | None = None,
         max_compute_seconds: float | None = None,
         time_limit: float | str | None = None,
+        final_share: float | str | None = None,
         target: float | None = None,
         patience: int | None = None,
         workers: int | None = None,
@@ -533,8 +534,12 @@ class Experiment:
     ) -> ExperimentState:
         """Search until a budget or stopping rule ends it, then take the remaining lifecycle
         states; returns the final state. Budgets given here are stored, so ``resume`` keeps
-        them. ``time_limit`` (seconds) bounds the whole run, search, retraining, test and
-        export, in active time summed across resumes (``timeout`` bounds the search alone).
+        them. ``max_trials`` is a total: on a COMPLETED experiment a larger one than its trials
+        continues the search and redoes retraining, test and export; one at or below them
+        raises ``ExperimentError`` (see ``runner.lifecycle.reopen_for_more_trials``).
+        ``time_limit`` (seconds) bounds the whole run, search, retraining, test and export,
+        in active time summed across resumes (``timeout`` bounds the search alone);
+        ``final_share`` of it goes to retraining, test and export (default 1/3).
         ``objective`` may be left out when the experiment stored a reference to it.
         ``fault_tolerance``: heartbeats, the grace period before a silent trial is failed,
         and retries of lost trials (stored too). ``executor_options`` for ``executor="ray"``:
@@ -543,11 +548,21 @@ class Experiment:
         until the experiment is SEARCHING and returns when the search ends, taking no other
         lifecycle step): ``netsynth run --worker``."""
         estimator = self._estimator(objective)
-        seconds = None if time_limit is None else self._checked_time_limit(time_limit, timeout)
+        seconds = (
+            None
+            if time_limit is None
+            else self._checked_time_limit(time_limit, timeout, final_share)
+        )
+        budget = Budget(
+            max_trials, max_failed_trials, timeout, max_compute_seconds, seconds, final_share
+        )
+        stopping = StoppingRules(target, patience)
+        if not worker:  # a larger total continues a finished search; a smaller one is refused
+            reopen_for_more_trials(self, budget, stopping)
         self._store_settings(
             estimator,
-            Budget(max_trials, max_failed_trials, timeout, max_compute_seconds, seconds),
-            StoppingRules(target, patience),
+            budget,
+            stopping,
             workers,
             executor if isinstance(executor, str) else None,
             fault_tolerance,
@@ -563,7 +578,9 @@ class Experiment:
             return serve_search(self, loop)
         return run_lifecycle(self, estimator, loop)
 
-    def _checked_time_limit(self, limit: float | str, timeout: float | None) -> float:
+    def _checked_time_limit(
+        self, limit: float | str, timeout: float | None, final_share: float | str | None
+    ) -> float:
         """Seconds of ``limit`` (``"10m"`` works too), checked against the search's own
         wall-time budget, which must be shorter."""
         from netsynth.time_limit import DurationError, TimePlan, parse_duration
@@ -571,7 +588,8 @@ class Experiment:
         try:
             seconds = parse_duration(limit)
             wall = timeout if timeout is not None else self.budget.max_wall_seconds
-            TimePlan.for_limit(seconds, wall)
+            share = final_share if final_share is not None else self.budget.final_share
+            TimePlan.for_limit(seconds, wall, share)
         except DurationError as exc:
             raise ExperimentError(f"time_limit: {exc}") from None
         return seconds

@@ -34,6 +34,19 @@ _IDENTITY_KEYS = (
 )
 
 
+class SearchChangedError(ExperimentError):
+    """An experiment of that name exists, but searches something else: ``fields`` names the
+    config keys that differ (space, strategy, ...)."""
+
+    def __init__(self, name: str, fields: Sequence[str]) -> None:
+        self.name = name
+        self.fields = list(fields)
+        super().__init__(
+            f"experiment {name!r} exists with a different {', '.join(self.fields)}; "
+            "use another name, or load it unchanged"
+        )
+
+
 def _default_name() -> str:
     return f"exp-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
@@ -163,10 +176,7 @@ def _check_same_search(
     keys = _IDENTITY_KEYS + (("seed",) if explicit_seed else ())
     differ = [key for key in keys if record.config.get(key) != config.get(key)]
     if differ:
-        raise ExperimentError(
-            f"experiment {record.name!r} exists with a different {', '.join(differ)}; "
-            "use another name, or load it unchanged"
-        )
+        raise SearchChangedError(record.name, differ)
 
 
 def load_experiment(name: str, *, storage: str | Storage | None = None) -> Experiment:

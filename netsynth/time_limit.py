@@ -6,10 +6,10 @@ are fixed when the run starts, so the user sees up front how the time will be sp
 
 - **preparing**: loading and checking the data, one preflight batch, and the calibration
   that lets every candidate get a predicted cost before it is trained (5% of the limit,
-  between 5 s and 60 s);
+  between 5 s and 40 s);
 - **final**: retraining the winner(s) at full fidelity on train+validation, testing and
-  exporting (a third of the limit, so the network that is delivered trains long enough to
-  be good);
+  exporting (a third of the limit unless ``final_share`` says otherwise, so the network that
+  is delivered trains long enough to be good);
 - **search**: whatever lies between; PREPARING's unused seconds go to it, since the search
   ends at a fixed point of the run's active time rather than after a fixed duration.
 
@@ -31,7 +31,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 DEFAULT_TIME_LIMIT = 600.0  # a run given neither a spec nor a limit: 10 minutes
-PREPARE_SHARE, PREPARE_MIN, PREPARE_MAX = 0.05, 5.0, 60.0
+AUTO = "auto"  # a final share settled in PREPARING (see netsynth.estimation.machine_check)
+PREPARE_SHARE, PREPARE_MIN, PREPARE_MAX = 0.05, 5.0, 40.0
 FINAL_SHARE = 1 / 3
 EXPORT_RESERVE_SHARE, EXPORT_RESERVE_MIN = 0.03, 3.0  # test + ONNX export + check, in final
 
@@ -92,18 +93,29 @@ class TimePlan:
     final: float  # retraining + test + export
     export_reserve: float  # of ``final``: kept for test and export
     search_wall: float | None = None  # the search's own wall-time budget, when set
+    provisional: bool = False  # the final share is still to be settled in PREPARING
 
     @classmethod
-    def for_limit(cls, limit: float, search_wall: float | None = None) -> TimePlan:
+    def for_limit(
+        cls,
+        limit: float,
+        search_wall: float | None = None,
+        final_share: float | str | None = None,
+    ) -> TimePlan:
+        """``final_share``: a number, None (a third) or ``"auto"`` (a third until PREPARING
+        settles it from what the first candidates cost here)."""
+        share = FINAL_SHARE if final_share in (None, AUTO) else float(final_share)  # type: ignore[arg-type]
+        if not 0.05 <= share <= 0.9:
+            raise DurationError(f"final_share must be between 0.05 and 0.9, got {share:g}")
         if search_wall is not None and search_wall >= limit:
             raise DurationError(
                 f"max_wall_seconds ({search_wall:g}) bounds the search alone and must be less "
                 f"than the time limit ({limit:g}s), which also covers retraining and export"
             )
         prepare = min(max(PREPARE_SHARE * limit, PREPARE_MIN), PREPARE_MAX, limit / 4)
-        final = FINAL_SHARE * limit
+        final = share * limit
         reserve = min(max(EXPORT_RESERVE_SHARE * limit, EXPORT_RESERVE_MIN), final / 2)
-        return cls(limit, prepare, final, reserve, search_wall)
+        return cls(limit, prepare, final, reserve, search_wall, final_share == AUTO)
 
     @property
     def search_ends_at(self) -> float:
@@ -126,6 +138,7 @@ class TimePlan:
             f"time limit {format_duration(self.limit)}: about {format_duration(self.prepare)} "
             f"preparing, {format_duration(self.search)} searching, "
             f"{format_duration(self.final)} for the final training, test and export"
+            + (" (to be settled once this machine is measured)" if self.provisional else "")
         )
 
     def to_dict(self) -> dict[str, Any]:

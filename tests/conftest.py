@@ -90,10 +90,32 @@ def popen_cli(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
     )
 
 
-def show_json(name: str, storage: str) -> list[dict[str, Any]]:
+def show_document(name: str, storage: str) -> dict[str, Any]:
+    """``netsynth show NAME --format json``, every trial, parsed as strict JSON (NaN or
+    Infinity in the output fails the test)."""
     result = cli("show", name, "--storage", storage, "--format", "json", "--top", "100000")
     assert result.returncode == 0, result.stderr
-    rows: list[dict[str, Any]] = json.loads(result.stdout)
+    document: dict[str, Any] = json.loads(result.stdout, parse_constant=reject_constant)
+    return document
+
+
+def reject_constant(name: str) -> Any:
+    """``json.loads(..., parse_constant=reject_constant)``: refuse NaN and ±Infinity."""
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def show_schema() -> dict[str, Any]:
+    """The JSON Schema of ``netsynth show --format json``, as the package ships it."""
+    from importlib import resources
+
+    text = (resources.files("netsynth") / "display" / "show_schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def show_json(name: str, storage: str) -> list[dict[str, Any]]:
+    """The trial rows of ``netsynth show NAME --format json``."""
+    rows: list[dict[str, Any]] = show_document(name, storage)["trials"]
     return rows
 
 

@@ -113,3 +113,55 @@ def test_rerunning_a_spec_with_a_different_search_under_the_same_name_is_refused
     result = cli("run", str(changed), "--storage", sqlite_url)
     assert result.returncode == 2
     assert "exists with a different space" in result.stderr
+    assert "--name NEW_NAME" in result.stderr
+
+
+def test_set_overrides_the_spec_and_a_bad_override_reads_as_a_spec_error(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    spec = str(EXAMPLES / "hpo-quadratic.yaml")
+    storage = f"sqlite:///{tmp_path / 'set.db'}"
+    for override, expected in (
+        ("budget.max_trials=many", "budget.max_trials"),
+        ("budget.max_trails=3", "max_trails"),
+        ("budget.max_trials", "expected PATH=VALUE"),
+    ):
+        bad = cli("run", spec, "--storage", storage, "--set", override)
+        assert bad.returncode == 2 and expected in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr
+    assert not (tmp_path / "set.db").exists()  # nothing was created for a bad override
+    ran = cli(
+        "run", spec, "--storage", sqlite_url, "--no-progress",
+        "--set", "budget.max_trials=3", "--set", "stopping.target=null",
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert len(show_json("hpo-quadratic", sqlite_url)) == 3
+    # An override that changes what the stored experiment searches is refused, naming --name.
+    narrower = ("--set", "parameters.0.low=-4.0", "--set", "budget.max_trials=2")
+    refused = cli("run", spec, "--storage", sqlite_url, *narrower)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "different space" in refused.stderr and "--set parameters.0.low=-4.0" in refused.stderr
+    assert "--name NEW_NAME" in refused.stderr
+    renamed = cli("run", spec, "--storage", sqlite_url, "--no-progress", *narrower, "--name", "n")
+    assert renamed.returncode == 0, renamed.stderr
+    assert len(show_json("n", sqlite_url)) == 2
+
+
+def test_resume_with_a_larger_total_continues_and_a_smaller_one_is_refused(
+    sqlite_url: str,
+) -> None:
+    spec = str(EXAMPLES / "hpo-quadratic.yaml")
+    first = cli("run", spec, "--storage", sqlite_url, "--max-trials", "3", "--no-progress")
+    assert first.returncode == 0, first.stderr
+    same = cli("resume", "hpo-quadratic", "--storage", sqlite_url, "--no-progress")
+    assert same.returncode == 0 and "already COMPLETED with 3 trials" in same.stderr
+    smaller = cli("resume", "hpo-quadratic", "--storage", sqlite_url, "--max-trials", "2")
+    assert smaller.returncode == 2 and "Traceback" not in smaller.stderr
+    assert "COMPLETED with 3 trials" in smaller.stderr and "more than 3" in smaller.stderr
+    more = cli(
+        "resume", "hpo-quadratic", "--storage", sqlite_url, "--max-trials", "5", "--no-progress"
+    )
+    assert more.returncode == 0, more.stderr
+    assert len(show_json("hpo-quadratic", sqlite_url)) == 5
+    (listed,) = json.loads(cli("ls", "--storage", sqlite_url, "--format", "json").stdout)
+    assert (listed["state"], listed["done"], listed["budget"]) == ("COMPLETED", 5, 5)

@@ -7,13 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 
 from netsynth.cli import main
 from netsynth.export import load_model
 from netsynth.storage import open_storage
-from tests.conftest import EXAMPLES, cli, cli_env
+from tests.conftest import EXAMPLES, cli, cli_env, show_document, show_schema
 
 TINY_DIGITS = """
 name: tiny
@@ -87,8 +88,27 @@ def test_show_lists_architectures_and_the_tested_models(finished: tuple[Path, st
     result = cli("show", "tiny", "--storage", storage)
     assert result.returncode == 0
     assert "architecture" in result.stdout and "retrained on train+val, tested" in result.stdout
-    rows = json.loads(cli("show", "tiny", "--storage", storage, "--format", "json").stdout)
+    document = show_document("tiny", storage)
+    jsonschema.validate(document, show_schema())
+    rows = document["trials"]
     assert all("architecture" in row and "params" in row["metrics"] for row in rows)
+    # The retrained, tested models are in the JSON too, the exported one with its folder.
+    final = document["final_models"]
+    assert [m["trial"] for m in final] == [e["trial"] for e in _final_attrs(storage)]
+    assert len(final) == 2 and all(0 <= m["test_acc"] <= 1 for m in final)
+    (exported,) = [m for m in final if m["exported"]]
+    assert exported["trial"] == document["winner"] and exported["winner"]
+    assert Path(exported["export_path"]).is_dir()
+    assert all(m["export_path"] is None for m in final if not m["exported"])
+    assert all(m["param_count"] > 0 and m["epochs"] >= 1 for m in final)
+    csv_final = cli("show", "tiny", "--storage", storage, "--format", "csv", "--what", "final")
+    header, *lines = csv_final.stdout.strip().splitlines()
+    assert header.startswith("trial,winner,exported,export_path,test_acc") and len(lines) == 2
+
+
+def _final_attrs(storage: str) -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = open_storage(storage).get_experiment("tiny").attrs["final"]
+    return entries
 
 
 @pytest.mark.parametrize(

@@ -81,8 +81,8 @@ def test_a_union_searched_in_sequence_runs_to_an_export(tmp_path: Path) -> None:
     result = cli("run", str(spec), "--storage", url, "--no-progress", cwd=tmp_path, timeout=240)
     assert result.returncode == 0, result.stderr
     rows = show_json("union-seq", url)
-    stage_one = [r for r in rows if r.get("stage") is None]
-    stage_two = [r for r in rows if r.get("stage") == "tuning"]
+    stage_one = [r for r in rows if r["stage"] == "search"]
+    stage_two = [r for r in rows if r["stage"] == "tuning"]
     assert len(stage_one) == 4 and len(stage_two) == 2
     # Stage 1 trains with the default learning rate; stage 2 searches it.
     assert {r["training"]["lr"] for r in stage_one} == {0.003}

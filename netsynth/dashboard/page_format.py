@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from netsynth.tapas.rank_quality import metric_label
+
 
 def number(value: Any, digits: int = 4) -> str:
     """``0.912345`` -> ``0.9123``; missing -> ``—``; text as it is (escaped by the template)."""
@@ -42,4 +44,10 @@ def seconds(value: Any) -> str:
     return f"{value:.3g} s"
 
 
-FILTERS = {"number": number, "size": size, "path_part": path_part, "seconds": seconds}
+FILTERS = {
+    "number": number,
+    "size": size,
+    "path_part": path_part,
+    "seconds": seconds,
+    "metric_label": metric_label,  # a TAP prediction is headed as a rank score
+}

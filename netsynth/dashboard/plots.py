@@ -20,6 +20,7 @@ from typing import Any
 
 from netsynth.objective import Direction, Objective
 from netsynth.strategies.goal import Goal
+from netsynth.tapas.rank_quality import metric_label
 from netsynth.trial_record import TrialRecord, TrialState
 
 MAX_LINES = 1000  # parallel coordinates: the best this many trials (more is unreadable, and slow)
@@ -71,14 +72,14 @@ def optimization_history(trials: Sequence[TrialRecord], objective: Objective) ->
             {
                 "type": "scattergl",
                 "mode": "markers",
-                "name": objective.metric,
+                "name": metric_label(objective.metric),
                 "x": numbers,
                 "y": [t.value for t in done],
                 "marker": {"size": 5, "opacity": 0.6},
             },
             {"type": "scatter", "mode": "lines", "name": "best so far", "x": numbers, "y": best},
         ],
-        "layout": _layout(None, "trial", objective.metric),
+        "layout": _layout(None, "trial", metric_label(objective.metric)),
     }
     return Plot("history", "Optimization history", figure)
 
@@ -118,7 +119,7 @@ def parallel_coordinates(trials: Sequence[TrialRecord], objective: Objective) ->
     if len(done) < 2 or not dimensions:
         return None
     values = [float(t.value) for t in done]  # type: ignore[arg-type]
-    dimensions.append({"label": objective.metric, "values": values})
+    dimensions.append({"label": metric_label(objective.metric), "values": values})
     title = "Hyperparameters" + (f" (best {MAX_LINES})" if len(done) == MAX_LINES else "")
     figure = {
         "data": [
@@ -185,11 +186,11 @@ def value_vs_cost(
         "layout": _layout(
             None,
             label,
-            objective.metric,
+            metric_label(objective.metric),
             xaxis={"title": {"text": label}, "type": "log" if cost != "latency_ms" else "linear"},
         ),
     }
-    return Plot(f"vs-{cost}", f"{objective.metric} vs {label}", figure)
+    return Plot(f"vs-{cost}", f"{metric_label(objective.metric)} vs {label}", figure)
 
 
 def hyperband_rungs(trials: Sequence[TrialRecord], objective: Objective) -> Plot | None:
@@ -215,7 +216,9 @@ def hyperband_rungs(trials: Sequence[TrialRecord], objective: Objective) -> Plot
         )
     figure = {
         "data": data,
-        "layout": _layout(None, "rung", f"last {objective.metric}", xaxis={"dtick": 1}),
+        "layout": _layout(
+            None, "rung", f"last {metric_label(objective.metric)}", xaxis={"dtick": 1}
+        ),
     }
     return Plot("rungs", "Rungs reached (Hyperband / ASHA)", figure)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from netsynth.experiment_record import ExperimentRecord
+from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.objective import Objective
 from netsynth.storage.storage import Storage
 from netsynth.trial_record import TrialRecord, TrialState
@@ -26,7 +25,6 @@ def experiment_row(record: ExperimentRecord, trials: Sequence[TrialRecord]) -> d
         counts[trial.state] += 1
     objective = Objective.from_dict(record.config.get("objective", {}))
     best = objective.best(trials)
-    end = record.updated_at if record.state.is_final else time.time()
     return {
         "name": record.name,
         "state": record.state.value,
@@ -38,9 +36,38 @@ def experiment_row(record: ExperimentRecord, trials: Sequence[TrialRecord]) -> d
         "direction": objective.direction.value,
         "best": None if best is None else best.value,
         "created": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(record.created_at)),
-        "duration_s": round(end - record.created_at, 1),
+        "duration_s": round(active_seconds(record), 1),
         "reason": record.reason,
     }
+
+
+# States that end a stretch of work; any other state after CREATED is active.
+_RESTING = (ExperimentState.COMPLETED, ExperimentState.FAILED, ExperimentState.STOPPED)
+
+
+def active_seconds(record: ExperimentRecord, now: float | None = None) -> float:
+    """Seconds the experiment spent working, from its ``state_log``: each stretch from a
+    state that starts work (PREPARING, SEARCHING, ...) to the next COMPLETED, FAILED or
+    STOPPED, summed; a stretch still open counts up to ``now``. Time spent CREATED, or
+    STOPPED / FAILED / COMPLETED until a resume or a continued search, is not counted, and
+    neither is a later write that touches only the attrs (a dashboard Pick), which is why
+    ``updated_at`` is not used. Without a log (records written before it existed), the time
+    from creation to the last update."""
+    now = time.time() if now is None else now
+    if not record.state_log:
+        end = record.updated_at if record.state in _RESTING else now
+        return max(end - record.created_at, 0.0)
+    total, started = 0.0, None
+    for state, at in record.state_log:  # in the order the states were taken
+        if ExperimentState(state) in _RESTING:
+            if started is not None:
+                total += at - started
+            started = None
+        elif state != ExperimentState.CREATED.value and started is None:
+            started = at
+    if started is not None:
+        total += now - started
+    return max(total, 0.0)
 
 
 def _trial_budget(config: dict[str, Any]) -> int | None:
@@ -54,7 +81,9 @@ def _trial_budget(config: dict[str, Any]) -> int | None:
 def print_experiments(storage: Storage, fmt: str = "table") -> None:
     rows = experiment_rows(storage)
     if fmt == "json":
-        print(json.dumps(rows, indent=2, allow_nan=True))
+        from netsynth.display.leaderboard import json_text
+
+        print(json_text(rows))
         return
     from rich.table import Table
 

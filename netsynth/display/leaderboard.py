@@ -1,4 +1,12 @@
-"""Leaderboards: trials ranked best first, as a table, JSON or CSV."""
+"""Leaderboards: trials ranked best first, and the retrained models, as a table, JSON or CSV.
+
+``netsynth show NAME --format json`` writes one document, described by the JSON Schema
+``show_schema.json`` next to this module (``SCHEMA_VERSION``): the experiment, its trials
+(best first, each row with the same keys), the retrained and tested models, and the winner.
+Numbers that are not finite are written as ``null``, so the output is strict JSON. CSV holds
+one table: the trials, or with ``--what final`` the retrained models; its columns are the
+union of the rows' keys, in a fixed order.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +19,36 @@ from typing import TYPE_CHECKING, Any
 
 from netsynth.objective import Direction, Objective
 from netsynth.strategies.goal import Goal, pareto_front
+from netsynth.tapas.rank_quality import PREDICTED_METRIC, metric_label, rank_quality_note
 from netsynth.trial_record import TrialRecord, TrialState
 
 if TYPE_CHECKING:
     from netsynth.experiment import Experiment
+
+SCHEMA_VERSION = 1  # of the ``--format json`` document; raised on a breaking change
+SCHEMA_FILE = "show_schema.json"
+STAGE_ONE, STAGE_TWO = "search", "tuning"  # a sequential pipeline's rows say which stage
+
+# The order of a trial row's keys (the objective's metric comes fourth, then the
+# hyperparameters in CSV); keys not listed here follow in the order first seen.
+_ROW_ORDER = (
+    "rank",
+    "trial",
+    "state",
+    None,  # the objective's metric
+    "params",
+    "duration_s",
+    "reason",
+    "stage",
+    "bracket",
+    "rung",
+    "fidelity",
+    "feasible",
+    "pareto_front",
+    "architecture",
+    "training",
+    "metrics",
+)
 
 _STATE_ORDER = {
     TrialState.COMPLETE: 0,
@@ -44,9 +78,13 @@ def leaderboard_rows(
     objective: Objective,
     top: int | None = None,
     goal: Goal | None = None,
+    staged: bool = False,
 ) -> list[dict[str, Any]]:
     """One row per trial, best first. With a goal that has constraints, a row says whether the
-    trial keeps them (``feasible``); with Pareto objectives, whether it is on the front."""
+    trial keeps them (``feasible``); with Pareto objectives, whether it is on the front. In a
+    sequential pipeline (``staged``) every row says its ``stage``: ``"search"`` (stage 1) or
+    ``"tuning"`` (stage 2). Every row has the same keys (``None`` where a trial has no
+    value), so that a reader, or a CSV column, never finds a key missing from some rows."""
     front = {t.id for t in pareto_front(trials, goal)} if goal and goal.pareto else set()
     rows = []
     for rank, trial in enumerate(ranked(trials, objective, goal)[:top], start=1):
@@ -59,8 +97,8 @@ def leaderboard_rows(
             "duration_s": None if trial.duration is None else round(trial.duration, 4),
             "reason": trial.reason,
         }
-        if "stage" in trial.attrs:  # stage 2 of a sequential pipeline
-            row["stage"] = trial.attrs["stage"]
+        if staged or "stage" in trial.attrs:  # a sequential pipeline
+            row["stage"] = STAGE_TWO if trial.attrs.get("stage") == STAGE_TWO else STAGE_ONE
         if trial.rung is not None:  # a multi-fidelity schedule: where the trial got to
             row["bracket"] = trial.bracket
             row["rung"] = trial.rung
@@ -79,7 +117,17 @@ def leaderboard_rows(
             row["training"] = trial.attrs.get("training", {})
             row["metrics"] = {k: v for k, v in trial.metrics.items() if k != objective.metric}
         rows.append(row)
-    return rows
+    return complete_rows(rows, objective.metric)
+
+
+def complete_rows(rows: list[dict[str, Any]], metric: str) -> list[dict[str, Any]]:
+    """The rows with the union of their keys, each in the same fixed order, ``None`` where a
+    row had no value."""
+    order = [metric if key is None else key for key in _ROW_ORDER]
+    seen = {key: None for row in rows for key in row}
+    keys = [key for key in dict.fromkeys(order) if key in seen]
+    keys += [key for key in seen if key not in keys]
+    return [{key: row.get(key) for key in keys} for row in rows]
 
 
 def _size(value: Any) -> str:
@@ -122,7 +170,7 @@ def architecture_table(
         ("trial", "right"),
         ("state", "left"),
         *((("rung", "right"),) if rungs else ()),
-        (objective.metric, "right"),
+        (metric_label(objective.metric), "right"),
         ("architecture", "left"),
         ("params", "right"),
         ("FLOPs", "right"),
@@ -133,18 +181,18 @@ def architecture_table(
     ):
         result.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in rows:
-        metrics = row.get("metrics", {})
+        metrics = row.get("metrics") or {}
         result.add_row(
             str(row["rank"]),
             str(row["trial"]),
             row["state"],
             *((_rung(row),) if rungs else ()),
             _cell(row[objective.metric]),
-            row.get("architecture", ""),
+            row.get("architecture") or "",
             _size(metrics.get("params")),
             _size(metrics.get("flops")),
             f"{metrics['latency_ms']:.2g} ms" if "latency_ms" in metrics else "",
-            _training_summary(row.get("training", {})),
+            _training_summary(row.get("training") or {}),
             _cell(row["duration_s"]),
             row["reason"] or "",
             style="green" if row["rank"] == 1 and row["state"] == "COMPLETE" else None,
@@ -152,31 +200,72 @@ def architecture_table(
     return result
 
 
+def final_rows(experiment: Experiment) -> list[dict[str, Any]]:
+    """The retrained and tested candidates (the experiment's attrs "final", "winner" and
+    "export"), in the search's order, each with the same keys. ``search_value`` is what the
+    search measured (or, for ``estimator: tapas``, predicted) for the trial, under the
+    objective's metric ``search_metric``; ``search_rank`` is 1 for the search's best
+    candidate; ``winner`` marks the candidate chosen by the search's ranking, ``exported`` the
+    one written to ``export_path``."""
+    attrs = experiment.record.attrs
+    winner = attrs.get("winner")
+    export = attrs.get("export") or {}
+    folder = export.get("folder")
+    exported_trial = export.get("trial", winner) if folder else None
+    rows = []
+    for entry in attrs.get("final") or []:
+        rank = entry.get("rank")
+        exported = folder is not None and entry["trial"] == exported_trial
+        rows.append(
+            {
+                "trial": entry["trial"],
+                "winner": entry["trial"] == winner,
+                "exported": exported,
+                "export_path": folder if exported else None,
+                "test_acc": entry.get("test_acc"),
+                "test_loss": entry.get("test_loss"),
+                "search_metric": experiment.objective.metric,
+                "search_value": entry.get("val_acc"),
+                "search_rank": rank + 1 if isinstance(rank, int) else None,
+                "stopped_by_clock": bool(entry.get("stopped_by_clock", False)),
+                "architecture": entry.get("architecture"),
+                "param_count": entry.get("params"),
+                "flops": entry.get("flops"),
+                "latency_ms": entry.get("latency_ms"),
+                "epochs": entry.get("epochs"),
+                "cut_by_time": bool(entry.get("cut_by_time", False)),
+                "train_seconds": entry.get("train_seconds"),
+                "training": entry.get("training"),
+            }
+        )
+    return rows
+
+
 def final_table(experiment: Experiment) -> Any:
     """The retrained candidates: test accuracy, size, and which one was exported."""
     from rich.table import Table
 
-    attrs = experiment.record.attrs
-    winner = attrs.get("winner")
-    export = attrs.get("export", {})
-    caption = f"exported to {export['folder']}" if export.get("folder") else None
+    rows = final_rows(experiment)
+    folder = next((row["export_path"] for row in rows if row["exported"]), None)
+    caption = f"exported to {folder}" if folder else None
     result = Table(title="retrained on train+val, tested", caption=caption, header_style="bold")
-    for column in ("trial", "search val_acc", "test_acc", "architecture", "params", "epochs"):
+    searched_as = f"search {metric_label(experiment.objective.metric)}"
+    for column in ("trial", searched_as, "test_acc", "architecture", "params", "epochs"):
         result.add_column(column, overflow="fold")
-    for entry in attrs.get("final", []):
-        mark = " *" if entry["trial"] == winner else ""
-        searched = _cell(entry.get("val_acc"))
-        if entry.get("stopped_by_clock"):
+    for row in rows:
+        mark = " *" if row["winner"] else ""
+        searched = _cell(row["search_value"])
+        if row["stopped_by_clock"]:
             searched += " (stopped by the clock)"
-        epochs = str(entry.get("epochs", ""))
-        if entry.get("cut_by_time"):
+        epochs = _cell(row["epochs"])
+        if row["cut_by_time"]:
             epochs += " (time)"
         result.add_row(
-            f"{entry['trial']}{mark}",
+            f"{row['trial']}{mark}",
             searched,
-            _cell(entry.get("test_acc")),
-            entry["architecture"],
-            _size(entry.get("params")),
+            _cell(row["test_acc"]),
+            row["architecture"] or "",
+            _size(row["param_count"]),
             epochs,
             style="green" if mark else None,
         )
@@ -200,21 +289,83 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def to_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, indent=2, allow_nan=True)
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, ±inf), at any depth, replaced by None:
+    JSON has no such numbers, and strict parsers refuse Python's ``NaN``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(item) for item in value]
+    return value
+
+
+def json_text(data: Any) -> str:
+    """Strict JSON (no NaN or Infinity), indented."""
+    return json.dumps(finite(data), indent=2, allow_nan=False)
+
+
+def show_document(experiment: Experiment, top: int | None = None) -> dict[str, Any]:
+    """``netsynth show --format json``: the experiment, its ``top`` trials best first, the
+    retrained models and the winner, as ``show_schema.json`` (version ``SCHEMA_VERSION``)
+    describes them."""
+    record = experiment.record
+    goal = experiment.goal
+    trials = experiment.trials()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "experiment": {
+            "name": record.name,
+            "state": record.state.value,
+            "reason": record.reason,
+            "metric": experiment.objective.metric,
+            "direction": experiment.objective.direction.value,
+            "metric_label": metric_label(experiment.objective.metric),
+            "mode": "sequential" if "tuning" in record.config else "joint",
+            "objectives": [
+                {"metric": o.metric, "direction": o.direction.value} for o in goal.objectives
+            ],
+            "constraints": dict(goal.constraints),
+            "trials_total": len(trials),
+        },
+        "trials": leaderboard_rows(
+            trials, experiment.objective, top, goal, staged=experiment.staged
+        ),
+        "final_models": final_rows(experiment),
+        "winner": record.attrs.get("winner"),
+    }
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    param_names = sorted({name for row in rows for name in row["params"]})
+    """One table as CSV: the columns are the union of the rows' keys in first-seen order (the
+    rows of ``leaderboard_rows`` and ``final_rows`` all have the same keys, in a fixed
+    order); a trial's hyperparameters get a column each, after the first four; nested values
+    are written as JSON and missing ones as empty cells."""
+    param_names = sorted(
+        {name for row in rows if isinstance(row.get("params"), dict) for name in row["params"]}
+    )
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    expand = "params" in columns and all(isinstance(row.get("params"), dict) for row in rows)
+    if expand:
+        columns.remove("params")
     out = io.StringIO()
-    columns = [c for c in (rows[0] if rows else {}) if c != "params"]
     writer = csv.writer(out)
-    writer.writerow(columns[:4] + param_names + columns[4:])
+    names = param_names if expand else []
+    writer.writerow(columns[:4] + names + columns[4:])
     for row in rows:
-        base = [row.get(c, "") for c in columns]
-        params = [row["params"].get(name, "") for name in param_names]
+        base = [_csv_cell(row.get(c)) for c in columns]
+        params = [_csv_cell(row["params"].get(name)) for name in names]
         writer.writerow(base[:4] + params + base[4:])
     return out.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(finite(value), sort_keys=True)
+    return value
 
 
 def table(rows: list[dict[str, Any]], objective: Objective, title: str | None = None) -> Any:
@@ -226,7 +377,8 @@ def table(rows: list[dict[str, Any]], objective: Objective, title: str | None = 
     inline_params = len(param_names) > 6  # too many columns: one "params" column instead
     result = Table(title=title, header_style="bold")
     rungs = any("rung" in row for row in rows)
-    for column in ("#", "trial", "state", *(("rung",) if rungs else ()), objective.metric):
+    metric = metric_label(objective.metric)
+    for column in ("#", "trial", "state", *(("rung",) if rungs else ()), metric):
         result.add_column(column, justify="right" if column != "state" else "left")
     for name in [] if inline_params else param_names:
         result.add_column(name, justify="right")
@@ -255,12 +407,16 @@ def table(rows: list[dict[str, Any]], objective: Objective, title: str | None = 
     return result
 
 
-def render(experiment: Experiment, fmt: str = "table", top: int | None = 10) -> str | Any:
-    rows = experiment.leaderboard(top)
+def render(
+    experiment: Experiment, fmt: str = "table", top: int | None = 10, what: str = "trials"
+) -> str | Any:
+    """The leaderboard as JSON (the whole ``show_document``), as CSV (``what``: the trials,
+    or ``"final"``: the retrained models) or as a table of the trials."""
     if fmt == "json":
-        return to_json(rows)
+        return json_text(show_document(experiment, top))
     if fmt == "csv":
-        return to_csv(rows)
+        return to_csv(final_rows(experiment) if what == "final" else experiment.leaderboard(top))
+    rows = experiment.leaderboard(top)
     record = experiment.record
     title = f"{record.name} — {record.state.value}" + (
         f" ({record.reason})" if record.reason else ""
@@ -311,15 +467,29 @@ def pareto_table(experiment: Experiment) -> Any:
     return result
 
 
-def print_leaderboard(experiment: Experiment, top: int | None = 10, fmt: str = "table") -> None:
-    output = render(experiment, fmt, top)
-    if isinstance(output, str):
-        print(output, end="" if output.endswith("\n") else "\n")
+def print_leaderboard(
+    experiment: Experiment, top: int | None = 10, fmt: str = "table", what: str | None = None
+) -> None:
+    """Print the leaderboard. ``what`` picks one table: ``"trials"`` or ``"final"`` (the
+    retrained models); a table without it shows both, CSV the trials, and JSON always holds
+    both."""
+    if fmt != "table" or what == "final":
+        output = (
+            final_table(experiment)
+            if fmt == "table"
+            else render(experiment, fmt, top, what or "trials")
+        )
+        if isinstance(output, str):
+            print(output, end="" if output.endswith("\n") else "\n")
+        else:
+            console().print(output)
         return
-    console().print(output)
+    console().print(render(experiment, fmt, top))
+    if experiment.objective.metric == PREDICTED_METRIC:
+        console().print(rank_quality_note(), markup=False)
     if experiment.goal.pareto:
         console().print(pareto_table(experiment))
-    if experiment.record.attrs.get("final"):
+    if what is None and experiment.record.attrs.get("final"):
         console().print(final_table(experiment))
 
 

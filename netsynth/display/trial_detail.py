@@ -46,11 +46,16 @@ def lineage(trials: list[TrialRecord], trial: TrialRecord) -> str:
 
 
 def trial_lines(experiment: Experiment, trial: TrialRecord) -> list[str]:
+    from netsynth.tapas.rank_quality import PREDICTED_METRIC, metric_label, rank_quality_note
+
+    metric = experiment.objective.metric
     lines = [
         f"trial {trial.number} of {experiment.name}: {trial.state.value}"
         + (f" ({trial.reason})" if trial.reason else ""),
-        f"{experiment.objective.metric}: {trial.value}",
+        f"{metric_label(metric)}: {trial.value}",
     ]
+    if metric == PREDICTED_METRIC:
+        lines.append(rank_quality_note())
     if trial.rung is not None or trial.fidelity:
         where = [f"bracket {trial.bracket}"] if trial.bracket is not None else []
         where += [f"rung {trial.rung}"] if trial.rung is not None else []

@@ -24,9 +24,11 @@ The fit is non-negative least squares on relative error (each row divided by its
 a 2 ms probe counts as much as a 2 s one, pulled towards a prior (the coefficients' shape
 on one CPU thread, scaled by the fitted overall speed of this machine): with two probes the
 model is essentially that prior times one fitted speed, with every probe the data speak for
-themselves. Probes run cheapest first and only while the ``seconds`` budget lasts; a probe
-whose predicted first step does not fit in what is left is skipped, so even 3x224x224 images
-finish on time, with fewer probes and fewer steps.
+themselves. Probes run cheap and informative ones first, and only while the ``seconds``
+budget lasts: a probe whose predicted warm-up and first step do not fit in its share of what
+is left runs at a quarter or a sixteenth of the batch, or is skipped when even that does not
+fit, so even 3x224x224 images finish on time, with fewer probes, smaller batches and fewer
+steps.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from netsynth.data.augmentation import augment
 from netsynth.estimation.cost_model import (
     EVAL_BATCH,
     EVAL_TERMS,
+    STEP_TERMS,
     TRAIN_TERMS,
     CostFeatures,
     CostModel,
@@ -68,6 +71,7 @@ PRIOR_TRAIN: dict[str, float] = {
     "param_tensors": 1e-4,
     "params": 2e-9,
     "sample": 2e-6,
+    "inputs": 1.5e-9,
     "flops": 2.5e-11,
     "matmul_flops": 1e-11,
     "grouped_flops": 3e-10,
@@ -85,6 +89,7 @@ PRIOR_EVAL: dict[str, float] = {
     "step": 1e-4,
     "ops": 4e-6,
     "sample": 1e-6,
+    "inputs": 5e-10,
     "flops": 1e-11,
     "matmul_flops": 4e-12,
     "grouped_flops": 1e-10,
@@ -100,6 +105,29 @@ PRIOR_EVAL: dict[str, float] = {
 PRIOR_WEIGHT = 0.3  # how hard a coefficient is pulled to the scaled prior (relative units)
 WARMUP_FACTOR = 4.0  # a first step may take this many steady steps (allocation, kernels)
 KINDS = ("image", "sequence", "tabular")
+# The order probes run in: the cheap ones that pin down the most coefficients first (a bare
+# linear model, a thin convolution, dense layers, pools, depthwise stacks), so that a small
+# budget still spreads the features; costly ones last, where the budget may skip them.
+PRIORITY = (
+    "linear",
+    "dense64",
+    "thin",
+    "mlp",
+    "dense256x2-bn",
+    "pooled-deep",
+    "separable-deep",
+    "dense512x4-bn-gelu",
+    "mlp-flat",
+    "mobilenet",
+    "separable",
+    "pointwise",
+    "dense1024x2",
+    "cell",
+    "wide",
+    "separable-wide",
+    "dense2048x3-bn",
+    "dense-conv",
+)
 
 
 @dataclass
@@ -216,7 +244,8 @@ def probe_genotypes(kind: str, input_shape: Sequence[int]) -> list[tuple[str, Ge
             pass  # too small for one reduction: the chains have to do
     probes: list[tuple[str, Genotype]] = []
     seen: set[str] = set()
-    for name, genotype in genotypes:
+    order = {name: rank for rank, name in enumerate(PRIORITY)}
+    for name, genotype in sorted(genotypes, key=lambda probe: order.get(probe[0], len(order))):
         if genotype.hash() not in seen:
             seen.add(genotype.hash())
             probes.append((name, genotype))
@@ -247,9 +276,11 @@ def calibrate(
     """A ``CostModel`` for training on ``x`` (``(N, *input_shape)``, normalized, on the
     training device) and ``y`` (``(N,)`` int64 labels) with the thread count in effect now.
 
-    Times probe networks (see ``probe_genotypes``) cheapest first for about ``seconds`` in
-    all, never starting one whose predicted first step would not fit in what is left (the
-    cheapest always runs), then fits the coefficients. Deterministic given ``seed`` except
+    Times probe networks (see ``probe_genotypes``, in ``PRIORITY`` order) for about
+    ``seconds`` in all, each at the trial batch size or, where that does not fit its share
+    of the time, a smaller one; never starts one whose predicted warm-up and first step
+    would not fit in what is left (the first, a bare linear model, always runs); then fits
+    the coefficients. Deterministic given ``seed`` except
     for the timings themselves (and which probes the budget lets in)."""
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -263,13 +294,12 @@ def calibrate(
     threads = torch.get_num_threads()
     batch = max(min(int(batch_size), len(x)), 2)
     small = max(batch // 4, 2) if batch >= 8 else 0
+    tiny = max(batch // 16, 2) if batch >= 32 else 0
     probes = [
         (name, genotype, cost_features(genotype, input_shape, num_classes))
         for name, genotype in probe_genotypes(kind, input_shape)
     ]
     prior = prior_model(str(device), threads)
-    # Cheapest first by the prior; the order (not the timings) decides what runs first.
-    probes.sort(key=lambda probe: prior.step_seconds(probe[2], batch))
     generator = torch.Generator(device=device).manual_seed(seed)
     augment_seconds = _time_augment(x, kind, batch, generator, deadline)
     timings: list[ProbeTiming] = []
@@ -277,18 +307,28 @@ def calibrate(
     skipped: list[str] = []
     for index, (name, genotype, features) in enumerate(probes):
         remaining = deadline - time.perf_counter()
-        step = current.step_seconds(features, batch)
+        left = len(probes) - index
+        # The trial batch size if its warm-up and a step fit in the probe's share of the time
+        # left, else a smaller one (on huge inputs a conv probe at the full batch would eat
+        # the budget); the small batch too only at the full one.
+        share = remaining / left
+        sizes = [size for size in (batch, small, tiny) if size]
+        size = next(
+            (b for b in sizes if current.step_seconds(features, b) * (WARMUP_FACTOR + 1) <= share),
+            sizes[-1],
+        )
+        step = current.step_seconds(features, size)
         if timings and step * (WARMUP_FACTOR + 1) > remaining:
             skipped.append(name)
             continue
-        left = len(probes) - index
-        share = max(remaining / left, step * (WARMUP_FACTOR + 3))
+        share = max(share, step * (WARMUP_FACTOR + 3))
         probe_deadline = min(time.perf_counter() + share, deadline) if timings else deadline
         timing = ProbeTiming(name, features)
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
             torch.manual_seed(seed + index)
             net = build(genotype, input_shape, num_classes).to(device)
-        _time_probe(net, timing, x, y, batch, small, generator, probe_deadline, current, features)
+        extra = small if size == batch else 0
+        _time_probe(net, timing, x, y, size, extra, generator, probe_deadline, current, features)
         timings.append(timing)
         current = fit(timings, prior, augment=augment_seconds)
         del net
@@ -360,9 +400,10 @@ def _time_probe(
     current: CostModel,
     features: CostFeatures,
 ) -> None:
-    """Fill ``timing``: training steps at ``batch`` then at ``small``, then evaluation
-    batches, each measurement with a warm-up and as many repetitions as its share of the
-    time to ``deadline`` allows (at least one)."""
+    """Fill ``timing``: training steps at ``batch`` then (if not 0) at ``small``, then
+    evaluation batches (of 1024 samples, or fewer down to ``batch`` to fit the time), each
+    measurement with a warm-up and as many repetitions as its share of the time to
+    ``deadline`` allows (at least one)."""
     device = x.device
     cuda = device.type == "cuda"
     if cuda and x.ndim == 4:
@@ -420,7 +461,7 @@ def _time_probe(
         timing.train.append((small, _repeat(train_step(small), device, share, 12)))
     size = min(EVAL_BATCH, n)
     predicted = current.eval_seconds(features, size)
-    while size > batch and 2 * predicted > deadline - time.perf_counter():
+    while size > max(batch, 2) and 2 * predicted > deadline - time.perf_counter():
         size //= 2
         predicted = current.eval_seconds(features, size)
     size = min(size, n)
@@ -429,11 +470,17 @@ def _time_probe(
 
 
 def _repeat(run: Callable[[], None], device: torch.device, deadline: float, most: int) -> float:
-    """Median seconds of ``run`` over up to ``most`` timed calls after one untimed warm-up,
+    """Median seconds of ``run`` over up to ``most`` timed calls after an untimed warm-up,
     stopping at ``deadline`` (at least one timed call). On a CPU each call's wall time is
     scaled by the share of its threads' CPU time the process got (see ``_uncontended``)."""
-    run()  # warm-up: allocation, kernel selection, lazy initialization
-    _sync(device)
+    # Warm-up, untimed: allocation, kernel selection, lazy initialization; a few calls for a
+    # fast one (sub-millisecond steps are still slow the first times they run).
+    began = time.perf_counter()
+    for calls in range(1, 6):
+        run()
+        _sync(device)
+        if time.perf_counter() - began > 0.02 * calls:
+            break
     times: list[float] = []
     while len(times) < most and (not times or time.perf_counter() < deadline):
         began, cpu_began = time.perf_counter(), time.process_time()
@@ -510,9 +557,7 @@ def _fit_rows(
         return {n: float(c) for n, c in zip(terms, base * fallback_scale, strict=True)}, math.nan
     counts = np.array([term_values(f, b, terms) for f, b, _ in rows])
     seconds = np.array([s for _, _, s in rows])
-    predicted = counts @ base
-    scale = float(np.exp(np.mean(np.log(seconds / predicted))))
-    anchor = base * scale  # the prior at this machine's speed
+    anchor = base * _speeds(counts, seconds, base, terms)  # the prior at this machine's speed
     # Unknowns u = coefficient / anchor (the prior is u = 1): rows of relative error plus
     # prior_weight * (u - 1) for each term.
     design = counts * anchor / seconds[:, None]
@@ -522,3 +567,19 @@ def _fit_rows(
     coefficients = solution * anchor
     error = float(np.exp(np.mean(np.abs(np.log((counts @ coefficients) / seconds)))))
     return {n: float(c) for n, c in zip(terms, coefficients, strict=True)}, error
+
+
+def _speeds(
+    counts: np.ndarray, seconds: np.ndarray, base: np.ndarray, terms: Sequence[str]
+) -> np.ndarray:
+    """Per term, the factor that brings the prior to this machine: one for the per-step
+    terms and one for the per-sample ones, fitted to the rows (relative error), since more
+    threads or a faster device speed up arithmetic far more than per-operation overhead.
+    One factor for all (their geometric mean ratio) when the rows cannot tell them apart."""
+    single = float(np.exp(np.mean(np.log(seconds / (counts @ base)))))
+    per_step = np.array([name in STEP_TERMS for name in terms])
+    parts = np.stack([counts[:, per_step] @ base[per_step], counts[:, ~per_step] @ base[~per_step]])
+    factors, _ = nnls((parts / seconds).T, np.ones(len(seconds)))
+    if not (np.all(factors > 0) and np.all(np.isfinite(factors))) or len(seconds) < 3:
+        return np.full(len(terms), single)
+    return np.where(per_step, factors[0], factors[1])

@@ -24,7 +24,10 @@ afford it. The prediction has two halves:
   count. It is linear in the features: a training step costs a fixed part (operations,
   parameters) plus a per-sample part (FLOPs, elements), an evaluation batch likewise with
   its own coefficients; an epoch is ``train_samples // batch_size`` steps plus the
-  evaluation of the validation split in batches of 1024, as ``train_loop`` runs it.
+  evaluation of the validation split in batches of 1024, as ``train_loop`` runs it. Being
+  linear, it is blind to caches: where a batch's activations are far larger than the
+  caches (hundreds of megabytes, e.g. full-resolution 3x224x224 maps at batch 128) each
+  element costs more than the probes, timed on smaller tensors, show.
 
 >>> from netsynth.space.chain_genotype import ChainGenotype, Layer
 >>> small = cost_features(ChainGenotype((Layer("conv", 8, 3),)), (1, 28, 28), 10)
@@ -90,7 +93,7 @@ class CostFeatures:
     norm_elements: float  # elements written by batch, group and layer norms
     pool_elements: float  # elements read by pools (their backward scatters into as many)
     activations: float  # tensor elements written by all forward ops (views excluded)
-    input_elements: int  # elements of one input sample
+    input_elements: int  # elements of one input sample (the batch is gathered, copied)
     ops: int  # ATen operations in one forward pass (views included): per-step overhead
     params: int  # trainable parameters
     param_tensors: int  # parameter tensors (the optimizer's per-tensor overhead)
@@ -361,7 +364,8 @@ STEP_TERMS: dict[str, Any] = {
     "params": lambda f: float(f.params),  # the optimizer's per-parameter work
 }
 SAMPLE_TERMS: dict[str, Any] = {
-    "sample": lambda f: 1.0,  # gathering the batch, the loss
+    "sample": lambda f: 1.0,  # the loss and its gradient
+    "inputs": lambda f: float(f.input_elements),  # gathering (and augmenting) the batch
     "flops": lambda f: f.flops,
     "matmul_flops": lambda f: f.matmul_flops,
     "grouped_flops": lambda f: f.grouped_flops,

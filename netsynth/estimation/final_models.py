@@ -216,6 +216,14 @@ def retrain_trials(
             chosen = torch.get_num_threads()
         finally:
             torch.set_num_threads(threads)
+        if budget is not None and not result.partial_epoch and result.epochs == training.epochs:
+            logging.getLogger("netsynth.plan").info(
+                "trial %d: the final training finished its %d epochs in %.0fs of its %.0fs",
+                trial.number,
+                result.epochs,
+                result.seconds,
+                budget,
+            )
         weights = folder / f"trial-{trial.number}.safetensors"
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(weights))

@@ -6,6 +6,13 @@ trials will use. The fitted model is stored with the experiment (``cost_model``)
 search's cost guard can price every candidate before it is trained. Then the space is
 checked: if even its cheapest candidate cannot train one epoch in the time given, the run
 stops here, before any training, and says so with the numbers.
+
+A final share of ``"auto"`` (the default of ``space: auto``) is settled here too: the final
+training gets the time to train a typical first candidate (the median of the baselines) for
+``FINAL_EPOCHS_WANTED`` epochs on all the data, within ``AUTO_FINAL_SHARES`` of the limit. On
+a small dataset that is a quarter of the limit and the search gets the rest; on a large one
+(60,000 images on two cores) the final training gets most of it, because there a network
+trained long beats a better one trained briefly.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import torch
 
 from netsynth.runner.cost_guard import COST_MODEL, CostGuard
 from netsynth.runner.run_clock import time_plan
-from netsynth.time_limit import TimeLimitTooShort
+from netsynth.time_limit import AUTO, TimeLimitTooShort
 
 if TYPE_CHECKING:
     from netsynth.estimation.training import TrainingEstimator
@@ -28,7 +35,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("netsynth")
 
 CALIBRATION_SHARE = 0.6  # of PREPARING's share of the time
+CALIBRATION_MAX = 20.0  # seconds: more probes stop paying off
 CHEAPEST_SAMPLES = 24  # candidates sampled (then made cheaper) to find the space's cheapest
+FINAL_EPOCHS_WANTED = 30  # epochs the final training should afford a typical candidate
+AUTO_FINAL_SHARES = (0.25, 0.65)  # the settled final share stays within these
 
 
 def trial_threads(estimator: TrainingEstimator, workers: int) -> int:
@@ -61,7 +71,7 @@ def measure_machine(estimator: TrainingEstimator, experiment: Experiment) -> Non
             splits.num_classes,
             kind=splits.kind,
             batch_size=batch_size,
-            seconds=CALIBRATION_SHARE * plan.prepare,
+            seconds=min(CALIBRATION_SHARE * plan.prepare, CALIBRATION_MAX),
             seed=experiment.seed,
         )
     finally:
@@ -80,3 +90,32 @@ def measure_machine(estimator: TrainingEstimator, experiment: Experiment) -> Non
     )
     if not guard.can_train(cheapest, plan.search):
         raise TimeLimitTooShort(guard.too_short_message(cheapest))
+    if experiment.budget.final_share == AUTO:
+        _settle_final_share(experiment, guard, plan.limit)
+
+
+def _settle_final_share(experiment: Experiment, guard: CostGuard, limit: float) -> None:
+    """Store the final share the baselines' cost calls for (see the module docstring)."""
+    space = experiment.architecture
+    assert space is not None
+    initial = experiment.record.config.get("strategy", {}).get("initial") or []
+    costs = []
+    for params in initial:
+        genotype, training = space.decode(params)
+        costs.append(guard.price(genotype, training, experiment.search_fidelity).final_epoch)
+    if not costs:
+        return
+    wanted = FINAL_EPOCHS_WANTED * float(np.median(costs))
+    low, high = AUTO_FINAL_SHARES
+    share = round(min(max(wanted / limit, low), high), 3)
+    config = dict(experiment.record.config)
+    config["budget"] = {**config.get("budget", {}), "final_share": share}
+    experiment.storage.update_experiment(experiment.id, config=config)
+    experiment.refresh()
+    plan = time_plan(experiment.budget.to_dict())
+    assert plan is not None
+    logging.getLogger("netsynth.plan").info(
+        "the first candidates need about %.0fs per epoch on all the data here, so: %s",
+        float(np.median(costs)),
+        plan.describe(),
+    )

@@ -20,11 +20,13 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from netsynth.budget import Budget, StoppingRules
 from netsynth.estimation.estimator import Estimator
 from netsynth.experiment_record import ExperimentState
+from netsynth.runner.history_tally import HistoryTally
 from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
-from netsynth.runner.run_clock import RunClock
+from netsynth.runner.run_clock import ACTIVE_SECONDS, RunClock, time_plan
 from netsynth.runner.search_loop import SearchEnd, SearchLoop
 from netsynth.runner.tuning_stage import TUNING, has_shortlist, run_tuning
 from netsynth.trial_record import TrialState
@@ -43,6 +45,8 @@ _ORDER = list(ExperimentState)
 _STARTABLE = (ExperimentState.CREATED, ExperimentState.STOPPED, ExperimentState.FAILED)
 SEARCH_STATES = (ExperimentState.PREPARING, ExperimentState.SEARCHING)
 _WORKER_POLL_SECONDS = 0.5  # a worker waiting for a driver to start the search
+# What RETRAINING, EVALUATING and EXPORTING store; cleared when a completed search continues.
+FINAL_RESULTS = ("final", "winner", "export")
 
 
 def _call_hook(
@@ -60,7 +64,13 @@ def run_lifecycle(
     """Take the experiment from its stored state to a final one; returns the state reached."""
     state = experiment.refresh().state
     if state is ExperimentState.COMPLETED:
-        log.info("experiment %s is already COMPLETED", experiment.name)
+        counted = _counted_trials(experiment)
+        log.warning(
+            "experiment %s is already COMPLETED with %d trials; to search further, pass a "
+            "larger total max_trials (--max-trials) than that",
+            experiment.name,
+            counted,
+        )
         return state
     fail_lost_trials(experiment.storage, experiment.trials(states=[TrialState.RUNNING]))
     clock = RunClock.of(experiment)
@@ -72,6 +82,108 @@ def run_lifecycle(
     finally:
         clock.save(experiment)
         _say_if_late(experiment, clock)
+
+
+def _counted_trials(experiment: Experiment) -> int:
+    """The trials ``max_trials`` counts: those that did not fail."""
+    return sum(t.state is not TrialState.FAILED for t in experiment.history())
+
+
+def reopen_for_more_trials(experiment: Experiment, budget: Budget, stopping: StoppingRules) -> None:
+    """``max_trials`` is a total. A COMPLETED experiment run with a larger total than it has
+    trials goes back to SEARCHING, and the results of its final stages ("final", "winner",
+    "export") are cleared, so that retraining, test and export are redone over the larger
+    search. A total at or below its trials is refused (the search could add none), as is a
+    continued search that would stop at once (a used-up time limit, a reached target, ...;
+    ``budget`` and ``stopping`` are what this call passes) and one of a sequential pipeline
+    (stage 2 has tuned stage 1's shortlist). Without a new total (none, or the one stored)
+    this changes nothing, and ``run_lifecycle`` says the experiment is complete."""
+    from netsynth.experiment import ExperimentError
+
+    wanted = budget.max_trials
+    record = experiment.refresh()
+    if record.state is not ExperimentState.COMPLETED or wanted is None:
+        return
+    if wanted == experiment.budget.max_trials:
+        return  # the budget it completed: run_lifecycle says so
+    name, counted = experiment.name, _counted_trials(experiment)
+    if wanted <= counted:
+        raise ExperimentError(
+            f"experiment {name!r} is COMPLETED with {counted} trials, and max_trials is a "
+            f"total: {wanted} adds none. To search further pass more than {counted} (e.g. "
+            f"max_trials={counted + 10}, or --max-trials {counted + 10})"
+        )
+    if TUNING in record.config:
+        raise ExperimentError(
+            f"experiment {name!r} is a COMPLETED sequential pipeline: stage 2 has tuned stage "
+            "1's shortlist, so stage 1 cannot take more trials. Run the larger search as a new "
+            "experiment (another name, --name)"
+        )
+    stop = _stops_at_once(experiment, budget, stopping)
+    if stop is not None:
+        raise ExperimentError(
+            f"experiment {name!r} cannot continue to {wanted} trials: its search would stop "
+            f"at once, because {stop}"
+        )
+    experiment.storage.update_experiment(experiment.id, drop_attrs=FINAL_RESULTS)
+    reopened = experiment.storage.set_experiment_state(
+        experiment.id,
+        ExperimentState.SEARCHING,
+        f"search continued to max_trials={wanted}",
+        expected=[ExperimentState.COMPLETED],
+    )
+    if reopened:
+        log.warning(
+            "experiment %s: the search continues from %d to %d trials; retraining, test and "
+            "export will be redone",
+            name,
+            counted,
+            wanted,
+        )
+    experiment.refresh()
+
+
+def _stops_at_once(experiment: Experiment, budget: Budget, stopping: StoppingRules) -> str | None:
+    """Why a continued search would end before its first new trial (its time limit or
+    wall-time or compute budget used up, its target reached, its patience spent), with what
+    to pass instead; None when it can go on. Budgets and rules given now override the
+    stored ones, as ``run`` stores them."""
+    from netsynth.time_limit import format_duration
+
+    limits = {**experiment.budget.to_dict(), **budget.to_dict()}
+    rules = {**experiment.stopping.to_dict(), **stopping.to_dict()}
+    attrs = experiment.record.attrs
+    tally = HistoryTally(experiment.objective)
+    tally.update(experiment.history())
+    plan = time_plan(limits)
+    used = float(attrs.get(ACTIVE_SECONDS, 0.0))
+    if plan is not None and used >= plan.search_ends_at:
+        return (
+            f"it has used {format_duration(used)} of its {format_duration(plan.limit)} time "
+            "limit; give a larger total time limit too (time_limit=..., or --time)"
+        )
+    wall = limits.get("max_wall_seconds")
+    if wall is not None and float(attrs.get(experiment.seconds_key, 0.0)) >= float(wall):
+        return f"its max_wall_seconds={float(wall):g} is used; give a larger one (timeout=...)"
+    compute = limits.get("max_compute_seconds")
+    if compute is not None and tally.compute_seconds >= float(compute):
+        return (
+            f"its max_compute_seconds={float(compute):g} is used; give a larger one "
+            "(max_compute_seconds=...)"
+        )
+    best, target, patience = tally.best, rules.get("target"), rules.get("patience")
+    if target is not None and best is not None and best.value is not None:
+        if experiment.objective.reached(best.value, target):
+            return (
+                f"trial {best.number} reached its target {target:g}; give a harder target "
+                "(target=..., or stopping.target)"
+            )
+    if patience is not None and best is not None and tally.since_best >= patience:
+        return (
+            f"its patience of {patience} trials without improvement is spent; give a larger "
+            "patience (patience=..., or stopping.patience)"
+        )
+    return None
 
 
 def serve_search(experiment: Experiment, loop: SearchLoop) -> ExperimentState:
@@ -151,8 +263,10 @@ def _advance(
             # the others join the search.
             if step(ExperimentState.PREPARING, [state]):
                 _call_hook(estimator, "prepare", experiment, guard)
+                experiment.refresh()  # PREPARING's findings (data, calibration, time plan)
+                clock.plan = time_plan(experiment.budget.to_dict())
                 step(ExperimentState.SEARCHING, [ExperimentState.PREPARING])
-                experiment.refresh()  # PREPARING's findings (data, calibration) for the search
+                experiment.refresh()
             state = ExperimentState.SEARCHING
         if state in SEARCH_STATES:
             end = loop.run()

@@ -17,6 +17,7 @@ before the final deadline.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from netsynth.time_limit import TimePlan, format_duration
@@ -79,7 +80,9 @@ def time_plan(budget: dict[str, Any]) -> TimePlan | None:
     limit = budget.get("time_limit")
     if limit is None:
         return None
-    return TimePlan.for_limit(float(limit), budget.get("max_wall_seconds"))
+    return TimePlan.for_limit(
+        float(limit), budget.get("max_wall_seconds"), budget.get("final_share")
+    )
 
 
 def deadline(attrs: dict[str, Any], name: str) -> float | None:
@@ -89,16 +92,17 @@ def deadline(attrs: dict[str, Any], name: str) -> float | None:
     return None if value is None else float(value)
 
 
-def describe_plan(
-    experiment: Experiment, time_limit: float | None = None, max_wall: float | None = None
-) -> str | None:
-    """How the experiment's time limit (or the one about to be given) will be spent, and how
-    much of it earlier runs used; None without a limit."""
+_BUDGET_OPTIONS = {"time_limit": "time_limit", "timeout": "max_wall_seconds"}
+
+
+def describe_plan(experiment: Experiment, options: Mapping[str, Any]) -> str | None:
+    """How the experiment's time limit will be spent when it runs with ``options`` (the
+    arguments of ``Experiment.run``, which override the stored budget), and how much of it
+    earlier runs used; None without a limit."""
     budget = dict(experiment.record.config.get("budget", {}))
-    if time_limit is not None:
-        budget["time_limit"] = time_limit
-    if max_wall is not None:
-        budget["max_wall_seconds"] = max_wall
+    for option in ("time_limit", "timeout", "final_share"):
+        if options.get(option) is not None:
+            budget[_BUDGET_OPTIONS.get(option, option)] = options[option]
     plan = time_plan(budget)
     if plan is None:
         return None

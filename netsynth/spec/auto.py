@@ -18,7 +18,7 @@ from netsynth.space.auto_space import AutoPlan, DataSummary, auto_plan
 from netsynth.space.union_space import UnionSpaceConfig
 from netsynth.spec.errors import SpecError
 from netsynth.spec.schema import ComponentSpec, ExecutionSpec, ExperimentSpec, FinalSpec
-from netsynth.time_limit import DEFAULT_TIME_LIMIT
+from netsynth.time_limit import AUTO, DEFAULT_TIME_LIMIT
 
 MAX_WORKERS = 4
 
@@ -65,9 +65,13 @@ def resolve_auto(spec: ExperimentSpec, source: str, base_dir: Path) -> ResolvedS
 
 def _updates(spec: ExperimentSpec, plan: AutoPlan) -> dict[str, object]:
     chosen = spec.model_fields_set
+    budget = spec.resolved_budget
+    if budget.final_share is None and budget.time is not None:
+        # settled in PREPARING from what the baselines cost on this machine
+        budget = budget.model_copy(update={"final_share": AUTO})
     updates: dict[str, object] = {
         "space": UnionSpaceConfig.model_validate(plan.space),
-        "budget": spec.resolved_budget,
+        "budget": budget,
     }
     if "algorithm" in chosen:
         settings = spec.algorithm.settings()

@@ -264,6 +264,7 @@ def compile_spec(
         "max_failed_trials": budget.max_failed_trials,
         "timeout": budget.max_wall_seconds,
         "time_limit": budget.time,
+        "final_share": budget.final_share,
         "max_compute_seconds": budget.max_compute_seconds,
         "target": stopping.target,
         "patience": stopping.patience,

@@ -213,6 +213,8 @@ class BudgetSpec(Strict):
     (``90s``, ``10m``, ``1h`` or seconds); ``max_wall_seconds`` bounds the search alone."""
 
     time: Duration | None = None
+    # of ``time``: retraining, test and export (default 1/3; the search gets the rest)
+    final_share: Annotated[float, Field(ge=0.05, le=0.9)] | Literal["auto"] | None = None
     max_trials: int | None = Field(default=None, ge=1)
     max_failed_trials: int | None = Field(default=None, ge=0)
     max_wall_seconds: float | None = Field(default=None, gt=0)
@@ -229,6 +231,8 @@ class BudgetSpec(Strict):
             raise ValueError(
                 "set time, max_trials, max_wall_seconds or max_compute_seconds so the search ends"
             )
+        if self.final_share is not None and self.time is None:
+            raise ValueError("final_share is a share of the time limit: set time too")
         if self.time is not None and self.max_wall_seconds is not None:
             if self.max_wall_seconds >= self.time:
                 raise ValueError(
@@ -546,6 +550,17 @@ class ExperimentSpec(Strict):
                 "tapas predicts chain networks only: use space: {type: chain} with data "
                 "(cells and DAGs have no layer order for its encoding), or estimator: train",
             )
+        if (
+            self.estimator == "tapas"
+            and self.objective is not None
+            and self.objective.metric != "predicted_acc"
+        ):
+            raise FieldError(
+                "objective.metric",
+                f"estimator: tapas reports the metric 'predicted_acc' (a score for ranking, "
+                f"not a measured accuracy), not {self.objective.metric!r}; leave out objective "
+                "or set metric: predicted_acc",
+            )
         if self.estimator == "zero_cost":
             _check_zero_cost(self)
         elif self.zero_cost is not None:
@@ -563,6 +578,9 @@ class ExperimentSpec(Strict):
     def resolved_objective(self) -> ObjectiveSpec:
         if self.objective is None and self.estimator == "zero_cost":
             return ObjectiveSpec(metric="zero_cost", direction="maximize")
+        if self.objective is None and self.estimator == "tapas":
+            # A TAP prediction ranks candidates; it is not a measured val_acc.
+            return ObjectiveSpec(metric="predicted_acc", direction="maximize")
         return self.objective or ObjectiveSpec(metric="val_acc", direction="maximize")
 
     @property

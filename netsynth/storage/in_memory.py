@@ -105,13 +105,15 @@ class InMemoryStorage:
         *,
         config: Mapping[str, Any] | None = None,
         attrs: Mapping[str, Any] | None = None,
+        drop_attrs: Collection[str] = (),
     ) -> None:
         with self._lock:
             record = self._experiment(experiment_id)
+            kept = {k: v for k, v in record.attrs.items() if k not in drop_attrs}
             self._experiments[experiment_id] = replace(
                 record,
                 config=_copy(config) if config is not None else record.config,
-                attrs={**record.attrs, **_copy(attrs or {})},
+                attrs={**kept, **_copy(attrs or {})},
                 updated_at=time.time(),
             )
 

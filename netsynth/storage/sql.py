@@ -276,14 +276,17 @@ class SQLStorage:
         *,
         config: Mapping[str, Any] | None = None,
         attrs: Mapping[str, Any] | None = None,
+        drop_attrs: Collection[str] = (),
     ) -> None:
         with self._write() as conn:
             row = self._experiment_row(conn, experiment_id)
             values: dict[str, Any] = {"updated_at": time.time()}
             if config is not None:
                 values["config"] = json_codec.dumps(dict(config))
-            if attrs:
-                values["attrs"] = json_codec.dumps({**json_codec.loads(row.attrs), **attrs})
+            if attrs or drop_attrs:
+                stored = json_codec.loads(row.attrs)
+                kept = {k: v for k, v in stored.items() if k not in drop_attrs}
+                values["attrs"] = json_codec.dumps({**kept, **(attrs or {})})
             conn.execute(
                 update(experiments).where(experiments.c.id == experiment_id).values(**values)
             )

@@ -90,8 +90,10 @@ class Storage(Protocol):
         *,
         config: Mapping[str, Any] | None = None,
         attrs: Mapping[str, Any] | None = None,
+        drop_attrs: Collection[str] = (),
     ) -> None:
-        """Replace the config and/or merge keys into attrs."""
+        """Replace the config and/or merge keys into attrs; ``drop_attrs`` names attrs to
+        remove (before ``attrs`` is merged), e.g. the results of stages to be redone."""
         ...
 
     def create_trial(

@@ -25,7 +25,8 @@ def add_tapas_commands(commands: Any) -> None:
     characterize.set_defaults(handler=cmd_characterize)
 
     predict = commands.add_parser(
-        "predict", help="predict a network's accuracy on a dataset without training it"
+        "predict",
+        help="rank networks on a dataset without training them (TAP scores, not accuracies)",
     )
     predict.add_argument(
         "network", help="a chain genotype (JSON file or JSON text) or a spec (samples its space)"
@@ -168,6 +169,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from netsynth.tapas.encoding import TAPEncodingError, chain_of
     from netsynth.tapas.lde import LifelongDatabase
     from netsynth.tapas.predictor import TAPConfig
+    from netsynth.tapas.rank_quality import rank_quality_note, score_ranks
     from netsynth.tapas.tapas_estimator import fit_tap
 
     try:
@@ -210,8 +212,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     )
     source = "--training" if recipe else "the spec's space.training" if trainings[0] else "seed"
     print(f"training recipe: {source} (the TAP reads its epochs and learning rate)")
-    print(f"{'predicted':>9}  {'epochs':>6}  {'lr':>8}  architecture")
-    rows = zip(predicted, recipes, repaired, strict=True)
-    for acc, r, chain in sorted(rows, key=lambda p: -p[0]):
-        print(f"{acc:9.4f}  {int(r['epochs']):6d}  {float(r['lr']):8.2g}  {chain.describe()}")
+    # A score ranks the candidates; printed as a rank and a score, never as an accuracy.
+    print(rank_quality_note())
+    print(f"rank 1 is the highest score of the {len(repaired)} candidate(s) predicted")
+    print(f"{'rank':>4}  {'score':>6}  {'epochs':>6}  {'lr':>8}  architecture")
+    scores = [float(s) for s in predicted]
+    rows = zip(score_ranks(scores), scores, recipes, repaired, strict=True)
+    for rank, score, r, chain in sorted(rows, key=lambda p: (p[0], -p[1])):
+        line = f"{rank:4d}  {score:6.3f}  {int(r['epochs']):6d}  {float(r['lr']):8.2g}"
+        print(f"{line}  {chain.describe()}")
     return EXIT_OK

@@ -3,7 +3,10 @@ records of datasets like this one; RETRAINING then trains only the top-k for rea
 
 PREPARING characterizes the dataset (its DCN is stored in the experiment's attrs, "dcn") and
 fits the TAP on the records within ``tau`` of it; each trial is one prediction, stored as
-``trial.attrs["tapas"] = {"predicted": ...}`` and returned as ``val_acc``.
+``trial.attrs["tapas"] = {"predicted": ...}`` and returned as the metric ``predicted_acc``
+(the experiment's default objective). A prediction is a score for ranking candidates, not a
+measured accuracy, so it never shares the metric ``val_acc`` with trained trials (see
+``netsynth.tapas.rank_quality``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from netsynth.tapas.lde import DEFAULT_TAU, LifelongDatabase
 from netsynth.tapas.lde_record import LDERecord
+from netsynth.tapas.rank_quality import PREDICTED_METRIC
 from netsynth.tapas.trainless import TrainLessEstimator
 
 if TYPE_CHECKING:
@@ -174,7 +178,7 @@ class TapasEstimator(TrainLessEstimator):
                 "records": len(self._selection.records),
             },
         )
-        return {"val_acc": predicted, "predict_seconds": time.perf_counter() - started}
+        return {PREDICTED_METRIC: predicted, "predict_seconds": time.perf_counter() - started}
 
     def prepare(self, experiment: Any) -> None:
         """The training estimator's preflight (data, DCN), then the TAP fitted once."""

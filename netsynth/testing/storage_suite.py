@@ -247,6 +247,13 @@ class StorageConformance(HeartbeatConformance):
         assert updated.attrs == {"keep": 1, "overwrite": "new", "added": [1, 2]}
         assert updated.config == {"c": 1}
 
+    def test_update_experiment_drops_the_attrs_named(self, storage: Storage) -> None:
+        record = storage.create_experiment("e", {"c": 1}, {"keep": 1, "final": [1], "winner": 3})
+        storage.update_experiment(record.id, drop_attrs=("final", "winner", "absent"))
+        assert storage.get_experiment("e").attrs == {"keep": 1}
+        storage.update_experiment(record.id, attrs={"final": [2]}, drop_attrs=("keep",))
+        assert storage.get_experiment("e").attrs == {"final": [2]}
+
     def test_update_experiment_with_config_and_attrs_does_both(self, storage: Storage) -> None:
         record = storage.create_experiment("e", {"c": 1}, {"a": 1})
         storage.update_experiment(record.id, config={"c": 2}, attrs={"b": 2})

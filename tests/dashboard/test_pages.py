@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.dashboard.conftest import HPO, SPACES, XSS
+from tests.dashboard.conftest import (
+    BASE_URL,
+    HPO,
+    SPACES,
+    TOKEN,
+    XSS,
+    nas_attrs,
+    write_trial,
+)
 
 EXPERIMENTS = [HPO, *(f"nas-{kind}" for kind in SPACES)]
 
@@ -55,6 +64,9 @@ def test_model_page_draws_the_architecture_and_shows_its_record(
 def test_model_page_shows_tapas_prediction_and_test_accuracy(client: TestClient) -> None:
     tapas = client.get("/experiments/nas-chain/trials/1").text
     assert "TAPAS prediction" in tapas and "0.61" in tapas
+    # A rank score with its rank and measured rank quality, never an "actual" accuracy.
+    assert "rank score" in tapas and "1 of 1 predicted" in tapas and "Kendall tau" in tapas
+    assert "not trained" in tapas and "actual" not in tapas
     tested = client.get("/experiments/nas-chain/trials/5").text
     assert "test accuracy" in tested and "0.71" in tested
 
@@ -102,3 +114,27 @@ def test_static_files_and_plotly_are_served_locally(client: TestClient) -> None:
     assert client.get("/static/dashboard.js").status_code == 200
     assert client.get("/static/dashboard.css").status_code == 200
     assert client.get("/static/..%2Fapp.py").status_code == 404
+
+
+def test_a_train_less_search_heads_its_predictions_as_rank_scores(tmp_path: Path) -> None:
+    from netsynth.dashboard import create_app
+    from netsynth.storage import open_storage
+
+    url = f"sqlite:///{tmp_path / 'tapas.db'}"
+    storage = open_storage(url)
+    config = {
+        "objective": {"metric": "predicted_acc", "direction": "maximize"},
+        "architecture": {"type": "chain"},
+    }
+    record = storage.create_experiment("trainless", config)
+    for number, score in enumerate((0.4, 0.7)):
+        attrs = {**nas_attrs("chain", number), "tapas": {"predicted": score}}
+        write_trial(storage, record.id, params={}, value=score, attrs=attrs)
+    storage.update_experiment(record.id, attrs={"final": [{"trial": 1, "test_acc": 0.93}]})
+    storage.close()
+    with TestClient(create_app(url, token=TOKEN), base_url=BASE_URL) as client:
+        listing = client.get("/experiments/trainless").text
+        assert "predicted (rank score)" in listing and "predicted_acc" not in listing
+        model = client.get("/experiments/trainless/trials/1").text
+        assert "predicted (rank score)" in model and "1 of 2 predicted" in model
+        assert "0.93" in model  # what training measured once it was retrained

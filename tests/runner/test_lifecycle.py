@@ -119,6 +119,101 @@ def test_budgets_are_stored_and_resume_extends_them(sqlite_url: str) -> None:
     assert len(again.trials()) == 3
 
 
+class StoringPipeline(PipelineObjective):
+    """Hooks that store their results in the attrs, as the training estimator does, and
+    each retrain what is not retrained yet."""
+
+    def retrain(self, experiment: Any) -> None:
+        super().retrain(experiment)
+        done = experiment.record.attrs.get("final", [])
+        numbers = {e["trial"] for e in done}
+        final = done + [{"trial": t.number} for t in experiment.trials() if t.number not in numbers]
+        experiment.storage.update_experiment(experiment.id, attrs={"final": final})
+
+    def evaluate(self, experiment: Any) -> None:
+        super().evaluate(experiment)
+        if experiment.refresh().attrs.get("winner") is None:
+            experiment.storage.update_experiment(experiment.id, attrs={"winner": 0})
+
+    def export(self, experiment: Any) -> None:
+        super().export(experiment)
+        count = len(experiment.refresh().attrs["final"])
+        experiment.storage.update_experiment(experiment.id, attrs={"export": {"models": count}})
+
+
+def test_a_larger_total_continues_a_completed_search_and_redoes_the_final_stages(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    exp = netsynth.create_experiment("more", storage=sqlite_url, seed=0)
+    estimator = StoringPipeline()
+    assert exp.run(estimator, max_trials=2, progress=False) is ExperimentState.COMPLETED
+    assert exp.record.attrs["export"] == {"models": 2}
+    estimator.calls.clear()
+    assert exp.run(estimator, max_trials=4, progress=False) is ExperimentState.COMPLETED
+    assert len(exp.trials(states=[TrialState.COMPLETE])) == 4
+    assert exp.record.config["budget"]["max_trials"] == 4
+    # Back to SEARCHING (no second PREPARING), then the final stages over all four trials.
+    assert states_of(exp)[-6:] == [
+        "COMPLETED",
+        "SEARCHING",
+        "RETRAINING",
+        "EVALUATING",
+        "EXPORTING",
+        "COMPLETED",
+    ]
+    assert [hook for hook, _ in estimator.calls] == ["retrain", "evaluate", "export"]
+    assert [e["trial"] for e in exp.record.attrs["final"]] == [0, 1, 2, 3]
+    assert exp.record.attrs["export"] == {"models": 4}
+    assert "continues from 2 to 4 trials" in caplog.text
+
+
+def test_a_total_at_or_below_the_trials_is_refused_and_nothing_is_stored() -> None:
+    exp = netsynth.create_experiment(seed=0)
+    exp.run(lambda t: t.suggest_float("x", 0, 1), max_trials=3, progress=False)
+    for total in (2, 1):  # 3 is the stored budget: "already complete", not refused
+        with pytest.raises(netsynth.ExperimentError, match="COMPLETED with 3 trials") as error:
+            exp.run(lambda t: 0.0, max_trials=total, progress=False)
+        assert "more than 3" in str(error.value)
+    assert exp.refresh().config["budget"] == {"max_trials": 3}  # not silently stored
+    assert exp.state is ExperimentState.COMPLETED and len(exp.trials()) == 3
+
+
+def test_no_new_total_says_the_experiment_is_complete(caplog: pytest.LogCaptureFixture) -> None:
+    exp = netsynth.create_experiment(seed=0)
+    exp.run(lambda t: t.suggest_float("x", 0, 1), max_trials=2, progress=False)
+    for again in ({}, {"max_trials": 2}):
+        caplog.clear()
+        assert exp.run(lambda t: 0.0, progress=False, **again) is ExperimentState.COMPLETED
+        assert "already COMPLETED with 2 trials" in caplog.text
+    assert len(exp.trials()) == 2
+
+
+def test_a_used_up_time_limit_must_grow_for_the_search_to_continue() -> None:
+    exp = netsynth.create_experiment(seed=0)
+    exp.run(lambda t: t.suggest_float("x", 0, 1), max_trials=2, time_limit=60, progress=False)
+    # As if the run had used its whole minute.
+    exp.storage.update_experiment(exp.id, attrs={"active_seconds": 60.0})
+    with pytest.raises(netsynth.ExperimentError, match="time limit"):
+        exp.run(lambda t: 0.5, max_trials=3, progress=False)
+    assert exp.run(lambda t: 0.5, max_trials=3, time_limit=600, progress=False) is (
+        ExperimentState.COMPLETED
+    )
+    assert len(exp.trials()) == 3
+
+
+def test_a_search_that_its_target_would_stop_at_once_is_not_continued() -> None:
+    exp = netsynth.create_experiment(direction="maximize", seed=0)
+    exp.run(lambda t: float(t.number), max_trials=100, target=2, progress=False)
+    assert len(exp.trials()) == 3
+    with pytest.raises(netsynth.ExperimentError, match="reached its target 2") as error:
+        exp.run(lambda t: float(t.number), max_trials=200, progress=False)
+    assert "stop at once" in str(error.value) and "harder target" in str(error.value)
+    assert exp.run(lambda t: float(t.number), max_trials=200, target=5, progress=False) is (
+        ExperimentState.COMPLETED
+    )
+    assert len(exp.trials()) == 6 and "target 5 reached" in (exp.record.reason or "")
+
+
 def test_resume_without_a_stored_objective_says_what_to_do() -> None:
     exp = netsynth.create_experiment("scripted")
     with pytest.raises(netsynth.ExperimentError, match="run that script again"):

@@ -252,8 +252,8 @@ def test_killed_during_stage_two_the_cli_resumes_there(tmp_path: Path) -> None:
     result = cli("resume", "seq", "--storage", url, cwd=tmp_path, timeout=180)
     assert result.returncode == 0, result.stderr
     rows = show_json("seq", url)
-    assert sum(1 for r in rows if r.get("stage") is None and r["state"] != "FAILED") == 3
-    assert sum(1 for r in rows if r.get("stage") == "tuning" and r["state"] != "FAILED") == 6
+    assert sum(1 for r in rows if r["stage"] == "search" and r["state"] != "FAILED") == 3
+    assert sum(1 for r in rows if r["stage"] == "tuning" and r["state"] != "FAILED") == 6
     after = finished_rows(db)
     assert all(after[n] == row for n, row in before.items())  # stage 1 rows unchanged
     assert experiment_state(db) == "COMPLETED"

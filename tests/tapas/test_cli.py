@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from netsynth.storage import open_storage
 from tests.conftest import cli
 
@@ -27,6 +29,19 @@ seed: 0
 """
 
 
+def test_a_tapas_spec_refuses_an_objective_other_than_its_prediction() -> None:
+    import yaml
+
+    from netsynth.spec import SpecError, parse_spec
+
+    data = yaml.safe_load(TAPAS_DIGITS)
+    assert parse_spec(data).resolved_objective.metric == "predicted_acc"
+    with pytest.raises(SpecError) as error:
+        parse_spec({**data, "objective": {"metric": "val_acc", "direction": "maximize"}})
+    ((path, message),) = error.value.problems
+    assert path == "objective.metric" and "'predicted_acc'" in message and "'val_acc'" in message
+
+
 def test_characterize_prints_the_dcn_and_the_nearest_datasets() -> None:
     result = cli("characterize", "digits")
     assert result.returncode == 0, result.stderr
@@ -46,12 +61,14 @@ budget: {max_trials: 1}
 
 
 def _rows(stdout: str) -> list[list[str]]:
-    """The prediction rows under the table's header: predicted, epochs, lr, architecture."""
+    """The prediction rows under the table's header: rank, score, epochs, lr, architecture."""
     lines = stdout.strip().splitlines()
     header = next(
-        i for i, line in enumerate(lines) if line.split()[:3] == ["predicted", "epochs", "lr"]
+        i for i, line in enumerate(lines) if line.split()[:4] == ["rank", "score", "epochs", "lr"]
     )
-    return [line.split(maxsplit=3) for line in lines[header + 1 :]]
+    # Scores are ranks, not accuracies, and the output says so with the measured quality.
+    assert "not accuracies" in stdout and "Kendall tau" in stdout
+    return [line.split(maxsplit=4) for line in lines[header + 1 :]]
 
 
 def test_predict_a_genotype_with_a_recipe_a_spec_and_refuse_a_cell(tmp_path: Path) -> None:
@@ -63,8 +80,8 @@ def test_predict_a_genotype_with_a_recipe_a_spec_and_refuse_a_cell(tmp_path: Pat
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "training recipe: --training" in result.stdout
-    ((predicted, epochs, lr, architecture),) = _rows(result.stdout)
-    assert 0.1 <= float(predicted) <= 1.0 and "conv3x16" in architecture
+    ((rank, score, epochs, lr, architecture),) = _rows(result.stdout)
+    assert rank == "1" and 0.1 <= float(score) <= 1.0 and "conv3x16" in architecture
     assert (epochs, float(lr)) == ("9", 0.02)
     # a spec: each candidate is predicted with the recipe its space.training draws
     (tmp_path / "spec.yaml").write_text(PREDICT_SPEC)
@@ -72,8 +89,11 @@ def test_predict_a_genotype_with_a_recipe_a_spec_and_refuse_a_cell(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert "training recipe: the spec's space.training" in result.stdout
     rows = _rows(result.stdout)
-    assert len(rows) == 6 and {r[1] for r in rows} <= {"1", "7"}
-    assert {float(r[2]) for r in rows} <= {0.001, 0.03}
+    assert len(rows) == 6 and {r[2] for r in rows} <= {"1", "7"}
+    assert {float(r[3]) for r in rows} <= {0.001, 0.03}
+    scores = [float(r[1]) for r in rows]
+    assert scores == sorted(scores, reverse=True)  # best first, rank 1 the highest score
+    assert [int(r[0]) for r in rows] == [1 + sum(s > x for s in scores) for x in scores]
     refused = cli("predict", '{"space": "cell", "normal": []}', "--dataset", "digits")
     assert refused.returncode == 2 and "chain" in refused.stderr
     bad = cli(
@@ -98,5 +118,11 @@ def test_a_trainless_search_predicts_every_trial_and_retrains_only_the_top_k(
     assert len(trials) == 6
     assert all(0.1 <= t.attrs["tapas"]["predicted"] <= 1.0 for t in trials)
     assert all(t.value == t.attrs["tapas"]["predicted"] for t in trials)
+    # A prediction has its own metric: never ranked with (or read as) a measured val_acc.
+    assert record.config["objective"] == {"metric": "predicted_acc", "direction": "maximize"}
+    assert all(t.metrics["predicted_acc"] == t.value for t in trials)
+    assert not any("val_acc" in t.metrics for t in trials)
     assert len(record.attrs["final"]) == 1  # only the top-1 was trained
+    assert 0.0 <= record.attrs["final"][0]["test_acc"] <= 1.0  # measured, for real
+    assert "predicted (rank score)" in result.stdout and "Kendall tau" in result.stdout
     assert record.state.value == "COMPLETED" or str(record.state).endswith("COMPLETED")
