@@ -64,6 +64,7 @@ from netsynth.data import load_dataset
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_OUT = RESULTS / "real_data.jsonl"
+DEFAULT_TABLE = RESULTS / "real_data.md"  # what the docs quote, rewritten after each run
 DEFAULT_STORAGE = f"sqlite:///{RESULTS / 'real_data.db'}"  # *.db is ignored by git
 # netsynth runs in RESULTS, so its exports go to RESULTS/netsynth-models (ignored by git too)
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
@@ -579,6 +580,44 @@ def _loads(values: list[float]) -> str:
     return "/".join(f"{v:.2f}" for v in values)
 
 
+def write_table(records_file: Path, table_file: Path) -> None:
+    """The Markdown table the docs quote: the latest record of each dataset and limit.
+
+    One row per (dataset, limit), each with the date, machine and load it was measured at, so a
+    figure in the docs always names the run it came from and the command that reruns it.
+    """
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for line in records_file.read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            if record.get("netsynth") is not None:
+                latest[(record["dataset"], record["limit"])] = record
+    rows = [
+        "| command | netsynth test acc (params, wall) | baseline test acc (params, epochs, wall) "
+        "| difference | baseline samples/s | date, machine, load |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for (dataset, limit), record in sorted(
+        latest.items(), key=lambda item: (item[0][0], item[1]["limit_seconds"])
+    ):
+        ns, b, m = record["netsynth"], record["baseline"], record["machine"]
+        ns_acc = f"{100 * ns['test_acc']:.2f}%" if "test_acc" in ns else "no model"
+        ns_params = f"{ns['params']:,}" if isinstance(ns.get("params"), int) else "-"
+        difference = record["comparison"].get("test_acc_difference")
+        rows.append(
+            f"| `python benchmarks/real_data.py --dataset {dataset} --limit {limit}` "
+            f"| {ns_acc} ({ns_params}, {ns['wall_seconds']:.0f} s) "
+            f"| {100 * b['test_acc']:.2f}% ({b['params']:,}, {b['epochs']:g} epochs, "
+            f"{b['wall_seconds']:.0f} s) "
+            f"| {'-' if difference is None else f'{100 * difference:+.2f} points'} "
+            f"| {b['samples_per_second']:.0f} "
+            f"| {record['date'][:10]}, {m['cpu_count']} CPUs {m['processor']}, torch "
+            f"{m['torch']}, {'GPU' if m['cuda'] else 'no GPU'}; load "
+            f"{_loads(b['loadavg_start'])} -> {_loads(b['loadavg_end'])} |"
+        )
+    table_file.write_text("\n".join(rows) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", choices=DATASETS, required=True)
@@ -593,7 +632,16 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="extra argument for netsynth run (repeat for several), e.g. --netsynth-arg=-v",
     )
+    parser.add_argument(
+        "--table-only",
+        action="store_true",
+        help=f"only rewrite {DEFAULT_TABLE.name} from the JSON lines file",
+    )
     args = parser.parse_args(argv)
+    if args.table_only:
+        write_table(args.out, DEFAULT_TABLE)
+        print(f"wrote {DEFAULT_TABLE}")
+        return 0
     try:
         limit = parse_limit(args.limit)
     except argparse.ArgumentTypeError as error:
@@ -631,6 +679,9 @@ def main(argv: list[str] | None = None) -> int:
     with args.out.open("a") as out:
         out.write(json.dumps(record) + "\n")
     print(f"appended to {args.out}")
+    if args.out == DEFAULT_OUT:
+        write_table(args.out, DEFAULT_TABLE)
+        print(f"wrote {DEFAULT_TABLE}")
     return 0
 
 
