@@ -22,6 +22,9 @@ times scaled by that share ("load-adjusted": the epoch with the cores to itself)
 
     python benchmarks/cost_model.py --dataset fashion-mnist|mnist1d|digits \\
         --space chain|cell|zoo --candidates 50 [--threads 1] [--calibration-seconds 20]
+    python benchmarks/cost_model.py --all --candidates 50 --threads 1   # the summary table
+    python benchmarks/publish.py cost_model --markdown -- \\
+        python benchmarks/cost_model.py --all --candidates 50 --threads 1
 
 Fashion-MNIST is read from the gzipped IDX files in /usr/share/datasets/fashion-mnist/: a
 fixed 10,000-image training subset (the first 10,000) and 2,000 validation images (the
@@ -31,12 +34,14 @@ first 2,000 of the test file), normalized with the subset's mean and standard de
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import math
 import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +51,7 @@ import torch
 import torch.nn.functional as F
 
 from netsynth.data.augmentation import augment
+from netsynth.data.idx_files import read_idx
 from netsynth.data.registry import load_dataset
 from netsynth.data.splits import make_splits
 from netsynth.estimation.calibration import calibrate
@@ -60,22 +66,17 @@ FASHION_TRAIN = 10_000
 FASHION_VAL = 2_000
 
 
-def _idx(path: Path) -> np.ndarray:
-    """An IDX file (gzipped): big-endian dimensions after a 4-byte magic, then uint8 data."""
-    with gzip.open(path, "rb") as handle:
-        data = handle.read()
-    dims = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
 def load(name: str) -> tuple[TensorSplit, TensorSplit, int, str]:
     """(train, validation, classes, kind) as tensors."""
     if name == "fashion-mnist":
-        x = _idx(FASHION / "train-images-idx3-ubyte.gz")[:FASHION_TRAIN].astype(np.float32)
-        y = _idx(FASHION / "train-labels-idx1-ubyte.gz")[:FASHION_TRAIN].astype(np.int64)
-        xv = _idx(FASHION / "t10k-images-idx3-ubyte.gz")[:FASHION_VAL].astype(np.float32)
-        yv = _idx(FASHION / "t10k-labels-idx1-ubyte.gz")[:FASHION_VAL].astype(np.int64)
+
+        def part(file: str, count: int) -> np.ndarray:
+            return read_idx(FASHION / file, file)[:count]
+
+        x = part("train-images-idx3-ubyte.gz", FASHION_TRAIN).astype(np.float32)
+        y = part("train-labels-idx1-ubyte.gz", FASHION_TRAIN).astype(np.int64)
+        xv = part("t10k-images-idx3-ubyte.gz", FASHION_VAL).astype(np.float32)
+        yv = part("t10k-labels-idx1-ubyte.gz", FASHION_VAL).astype(np.int64)
         mean, std = float(x.mean()), float(x.std())
         train = TensorSplit(torch.from_numpy((x[:, None] - mean) / std), torch.from_numpy(y))
         val = TensorSplit(torch.from_numpy((xv[:, None] - mean) / std), torch.from_numpy(yv))
@@ -180,7 +181,16 @@ def main() -> None:
     parser.add_argument("--max-predicted", type=float, default=300.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", help="write the per-candidate results here")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="run every space on both datasets (fashion-mnist, mnist1d), one process each, "
+        "and print one Markdown summary row per run",
+    )
     args = parser.parse_args()
+    if args.all:
+        run_all(args.candidates, args.threads, args.seed)
+        return
 
     torch.set_num_threads(args.threads)
     load_start = os.getloadavg()
@@ -314,10 +324,45 @@ def main() -> None:
                     "skipped": skipped,
                     "load_start": load_start,
                     "load_end": load_end,
+                    "feature_ms": feature_ms,
                 },
                 indent=1,
             )
         )
+
+
+def run_all(candidates: int, threads: int, seed: int) -> None:
+    """Each (dataset, space) pair in a fresh process, summarized as one Markdown table."""
+    print(
+        "| dataset | space | within 2x | median predicted/measured | worst | calibration s "
+        "| cost_features ms | load start -> end |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for dataset in ("fashion-mnist", "mnist1d"):
+        for space in ("chain", "cell", "zoo"):
+            with tempfile.TemporaryDirectory() as folder:
+                report = Path(folder) / "results.json"
+                subprocess.run(
+                    [
+                        *(sys.executable, __file__, "--dataset", dataset, "--space", space),
+                        *("--candidates", str(candidates), "--threads", str(threads)),
+                        *("--seed", str(seed), "--json", str(report)),
+                    ],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
+                data = json.loads(report.read_text())
+            ratios = np.array([r["ratio"] for r in data["results"]])
+            within = float(np.mean(np.abs(np.log(ratios)) <= math.log(2)))
+            worst = float(ratios[np.argmax(np.abs(np.log(ratios)))])
+            print(
+                f"| {dataset} | {space} | {within:.0%} of {len(ratios)} "
+                f"| {np.median(ratios):.2f} | {worst:.2f} "
+                f"| {data['model']['calibration_seconds']:.1f} "
+                f"| {np.median(data['feature_ms']):.1f} "
+                f"| {data['load_start'][0]:.2f} -> {data['load_end'][0]:.2f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -620,8 +620,8 @@ def write_table(records_file: Path, table_file: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dataset", choices=DATASETS, required=True)
-    parser.add_argument("--limit", required=True, help="wall-clock limit per side: 90s, 15m...")
+    parser.add_argument("--dataset", choices=DATASETS)
+    parser.add_argument("--limit", help="wall-clock limit per side: 90s, 15m...")
     parser.add_argument("--storage", default=DEFAULT_STORAGE, help="netsynth storage URL")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON lines to append to")
     parser.add_argument("--seed", type=int, default=0, help="baseline seed and digits split")
@@ -642,6 +642,8 @@ def main(argv: list[str] | None = None) -> int:
         write_table(args.out, DEFAULT_TABLE)
         print(f"wrote {DEFAULT_TABLE}")
         return 0
+    if args.dataset is None or args.limit is None:
+        parser.error("--dataset and --limit are required (unless --table-only)")
     try:
         limit = parse_limit(args.limit)
     except argparse.ArgumentTypeError as error:
