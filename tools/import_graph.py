@@ -23,9 +23,10 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
-import tomllib
 from collections import defaultdict
 from pathlib import Path
+
+import tomllib
 
 PACKAGE = "netsynth"
 
@@ -155,6 +156,14 @@ def layer_order(pyproject: Path) -> dict[str, int]:
     return height
 
 
+def _points_up(low: str, high: str, height: dict[str, int]) -> bool:
+    """Whether an import from component ``low`` of component ``high`` goes up the layers.
+    The package root (``from netsynth import X``) is the public surface, above every layer."""
+    if high == PACKAGE:
+        return low != PACKAGE
+    return low in height and high in height and height[high] > height[low]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every finding")
@@ -176,16 +185,12 @@ def main() -> int:
 
     height = layer_order(args.root / "pyproject.toml")
     unlayered = sorted(c for c in components if c != PACKAGE and c not in height)
-    upward: list[tuple[str, str]] = []
-    for source, targets in sorted(graph.items()):
-        for target in sorted(targets):
-            low, high = component(source), component(target)
-            if PACKAGE in (low, high) and low == high:
-                continue
-            if high == PACKAGE:  # `from netsynth import X`: the public surface, the top layer
-                upward.append((source, target))
-            elif low in height and high in height and height[high] > height[low]:
-                upward.append((source, target))
+    upward = [
+        (source, target)
+        for source, targets in sorted(graph.items())
+        for target in sorted(targets)
+        if _points_up(component(source), component(target), height)
+    ]
 
     module_cycles = strongly_connected(graph)
     component_cycles = strongly_connected(components)

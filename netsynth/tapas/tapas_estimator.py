@@ -181,8 +181,8 @@ class TapasEstimator(TrainLessEstimator):
         return {PREDICTED_METRIC: predicted, "predict_seconds": time.perf_counter() - started}
 
     def prepare(self, experiment: Any) -> None:
-        """The training estimator's preflight (data, DCN), then the TAP fitted once."""
-        super().prepare(experiment)
+        """PREPARING, after the runner's preflight of the trainer (data, DCN): the TAP,
+        fitted once."""
         if self.lde is None:  # default: the LDE in the experiment's own storage
             self.lde = _storage_url(experiment)
         self.tap()
