@@ -432,7 +432,7 @@ class TrainingEstimator:
         return Path(self.final.export_dir or Path("netsynth-models") / experiment_name)
 
     def with_space(self, space: ArchitectureSpace) -> TrainingEstimator:
-        """The same estimator (data, final stages, device) decoding trials with ``space``,
+        """The same estimator (data, final settings, device) decoding trials with ``space``,
         e.g. stage 2 of a sequential pipeline with its shortlist."""
         return TrainingEstimator(
             space,

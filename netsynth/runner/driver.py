@@ -24,7 +24,7 @@ from netsynth.objective import Objective
 from netsynth.outcome import Outcome
 from netsynth.runner.cost_guard import Verdict
 from netsynth.runner.heartbeat import FaultTolerance
-from netsynth.runner.history_tally import FinishedFeed
+from netsynth.runner.inferred_space import InferredSpace
 from netsynth.runner.lost_trials import worker_id
 from netsynth.runner.retries import PROPOSED_PARAMS, RETRY_HISTORY, first_attempt, retry_draft
 from netsynth.runner.run_clock import deadline
@@ -33,7 +33,7 @@ from netsynth.schedulers.registry import make_scheduler
 from netsynth.schedulers.scheduler import CONTINUE, Scheduler
 from netsynth.schedulers.successive_halving import PROMOTED_FROM
 from netsynth.space.architecture_space import make_architecture_space
-from netsynth.space.distributions import Distribution, ParamValue, distribution_from_dict
+from netsynth.space.distributions import ParamValue
 from netsynth.space.search_space import SearchSpace
 from netsynth.storage.storage import Storage, TrialDraft, TrialFinishedError
 from netsynth.strategies.context import StrategyContext
@@ -86,9 +86,7 @@ class ExperimentDriver:
         # Every search trial's lower fidelity; the scheduler's resource goes on top of it.
         self.search_fidelity: dict[str, Any] = dict(config.get("fidelity") or {})
         self._space_dicts = self.space.to_dict() if self.space is not None else {}
-        self._inferred: dict[str, Distribution] = {}
-        self._inferred_feed = FinishedFeed()
-        self._inferred_space = SearchSpace({})
+        self._inferred = InferredSpace()  # define-by-run: what finished trials used
         self._silent_warned = False
         self._read_settings()
 
@@ -178,21 +176,6 @@ class ExperimentDriver:
 
     # -- new trials --------------------------------------------------------------------------
 
-    def _proposal_space(self, history: Sequence[TrialRecord]) -> SearchSpace:
-        """The declared space, or for define-by-run the parameters finished trials used."""
-        if self.space is not None:
-            return self.space
-        changed = False
-        for trial in self._inferred_feed.fresh(history):
-            if trial.state is TrialState.COMPLETE:
-                for name, data in trial.distributions.items():
-                    if name not in self._inferred:
-                        self._inferred[name] = distribution_from_dict(data)
-                        changed = True
-        if changed:
-            self._inferred_space = SearchSpace(self._inferred)
-        return self._inferred_space
-
     def create_task(
         self,
         history: Sequence[TrialRecord],
@@ -217,7 +200,7 @@ class ExperimentDriver:
         self, history: Sequence[TrialRecord], limit: int | None, vet: Vetter | None
     ) -> tuple[TrialTask | None, int | None]:
         """The new trial's task, or (None, the id of a trial stored as skipped)."""
-        space = self._proposal_space(history)
+        space = self.space if self.space is not None else self._inferred.space(history)
         proposed: list[Candidate] = []
         skip: list[str] = []
         limit = self._storage_limit(limit)

@@ -88,9 +88,10 @@ class TapasEstimator(TrainLessEstimator):
         fit_epochs: int = 40,
         proxies: tuple[str, ...] = (),
     ) -> None:
-        """``train``: the training estimator whose data, space and final stages are used;
-        ``lde``: the LDE's storage URL (None: the experiment's own storage); ``fit_epochs``
-        and ``proxies``: the TAP's fit passes and data-free proxy inputs (``TAPConfig``)."""
+        """``train``: the training estimator whose data and space are used (and the trainer
+        of the stages around the search); ``lde``: the LDE's storage URL (None: the
+        experiment's own storage); ``fit_epochs`` and ``proxies``: the TAP's fit passes and
+        data-free proxy inputs (``TAPConfig``)."""
         from netsynth.tapas.proxy_features import check_proxies
 
         super().__init__(train)
