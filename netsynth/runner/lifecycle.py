@@ -33,6 +33,7 @@ from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
 from netsynth.runner.run_clock import ACTIVE_SECONDS, RunClock, time_plan
 from netsynth.runner.search_loop import SearchEnd, SearchLoop
+from netsynth.runner.stage import SEARCH
 from netsynth.runner.tuning_search import run_tuning
 from netsynth.runner.tuning_stage import TUNING, has_shortlist
 from netsynth.time_limit import format_duration
@@ -50,7 +51,6 @@ _HOOKS = {
 }
 _ORDER = list(ExperimentState)
 _STARTABLE = (ExperimentState.CREATED, ExperimentState.STOPPED, ExperimentState.FAILED)
-SEARCH_STATES = (ExperimentState.PREPARING, ExperimentState.SEARCHING)
 _WORKER_POLL_SECONDS = 0.5  # a worker waiting for a driver to start the search
 # What RETRAINING, EVALUATING and EXPORTING store; cleared when a completed search continues.
 FINAL_RESULTS = ("final", "winner", "export")
@@ -292,13 +292,13 @@ def _advance(
                 step(ExperimentState.SEARCHING, [ExperimentState.PREPARING])
                 driver.refresh()
             state = ExperimentState.SEARCHING
-        if state in SEARCH_STATES:
+        if state in SEARCH.states:
             end = loop.run()
             if _failed_or_elsewhere(driver, end):
                 return end.state
             reason = end.reason
             following = ExperimentState.TUNING if sequential else ExperimentState.RETRAINING
-            if not step(following, list(SEARCH_STATES)):
+            if not step(following, list(SEARCH.states)):
                 return driver.refresh().state  # another process took the next step
             state = following
         if state is ExperimentState.TUNING:
