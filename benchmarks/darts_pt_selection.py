@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.oneshot.mixed_op import Gate
 from netsynth.oneshot.oneshot_estimator import OneShotEstimator, _Search
 from netsynth.spec.compile import _estimator
 from netsynth.spec.loader import load_spec
+from netsynth.training_config import TrainingConfig
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "darts-cells-mnist1d.yaml"
 

@@ -28,10 +28,10 @@ import torch.nn.functional as F
 import netsynth
 from netsynth.cli import main as netsynth_main
 from netsynth.estimation.training import TrainingEstimator
-from netsynth.estimation.training_config import TrainingConfig
-from netsynth.experiment import estimator_from_config
 from netsynth.nn import build
+from netsynth.runner.stored_estimator import estimator_from_config
 from netsynth.space.chain_genotype import ChainGenotype
+from netsynth.training_config import TrainingConfig
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "mnist1d.yaml"
 

@@ -32,7 +32,6 @@ import torch
 
 from netsynth.data.splits import Splits
 from netsynth.estimation.training import DataConfig, FinalConfig
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.oneshot.config import OneShotConfig
 from netsynth.oneshot.derive import parameter_free_share
 from netsynth.oneshot.oneshot_estimator import OneShotEstimator
@@ -41,6 +40,7 @@ from netsynth.tabular.estimator import tabular_space
 from netsynth.tabular.generate import load_splits, train_alone_seconds
 from netsynth.tabular.recipe import TableRecipe
 from netsynth.tabular.table import TabularTable
+from netsynth.training_config import TrainingConfig
 from netsynth.trial import Trial
 from netsynth.trial_task import TrialTask
 

@@ -26,7 +26,6 @@ import torch
 from scipy.stats import kendalltau, spearmanr
 
 from netsynth.data.splits import make_splits
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn.build import build
 from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.nb201_genotype import NB201Genotype
@@ -41,6 +40,7 @@ from netsynth.tapas.seed_lde import (
 )
 from netsynth.tapas.tapas_estimator import select_records
 from netsynth.tapas.zero_cost import PROXIES, score_all
+from netsynth.training_config import TrainingConfig
 
 PROXY_NAMES = list(PROXIES)
 

@@ -15,10 +15,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from netsynth.version import __version__
+
 if TYPE_CHECKING:
     from netsynth.auto_search import SearchResult, search
     from netsynth.budget import Budget, StoppingRules
-    from netsynth.experiment import Experiment, ExperimentError
+    from netsynth.errors import ExperimentError
+    from netsynth.experiment import Experiment
     from netsynth.experiment_factory import create_experiment, load_experiment
     from netsynth.experiment_record import ExperimentRecord, ExperimentState
     from netsynth.objective import Direction, Objective
@@ -40,7 +43,7 @@ _EXPORTS = {
     "Budget": "netsynth.budget",
     "StoppingRules": "netsynth.budget",
     "Experiment": "netsynth.experiment",
-    "ExperimentError": "netsynth.experiment",
+    "ExperimentError": "netsynth.errors",
     "create_experiment": "netsynth.experiment_factory",
     "load_experiment": "netsynth.experiment_factory",
     "ExperimentRecord": "netsynth.experiment_record",
@@ -72,8 +75,6 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Budget",

@@ -312,7 +312,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from netsynth.estimation.final_models import export_experiment
+    from netsynth.experiment import export_experiment
     from netsynth.experiment_factory import load_experiment
 
     experiment = load_experiment(args.name, storage=_open_existing(_storage_url(args)))
@@ -533,7 +533,7 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("spec")
     validate.set_defaults(handler=cmd_validate)
 
-    from netsynth.tapas.cli_commands import add_tapas_commands
+    from netsynth.tapas_commands import add_tapas_commands
 
     add_tapas_commands(commands)  # characterize, predict (TAPAS)
     return parser

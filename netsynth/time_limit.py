@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 DEFAULT_TIME_LIMIT = 600.0  # a run given neither a spec nor a limit: 10 minutes
-AUTO = "auto"  # a final share settled in PREPARING (see netsynth.estimation.machine_check)
+AUTO = "auto"  # a final share settled in PREPARING (see netsynth.runner.machine_check)
 PREPARE_SHARE, PREPARE_MIN, PREPARE_MAX = 0.05, 5.0, 40.0
 FINAL_SHARE = 1 / 3
 EXPORT_RESERVE_SHARE, EXPORT_RESERVE_MIN = 0.03, 3.0  # test + ONNX export + check, in final

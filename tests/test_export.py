@@ -20,7 +20,6 @@ from torch import nn
 
 from netsynth.data import Dataset, make_splits
 from netsynth.estimation.train_loop import TensorSplit, train
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.export import (
     FORMAT_VERSION,
     ExportError,
@@ -31,6 +30,7 @@ from netsynth.export import (
 )
 from netsynth.nn import build
 from netsynth.space.chain_genotype import ChainGenotype, Layer
+from netsynth.training_config import TrainingConfig
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ["low", "mid", "high"]

@@ -65,8 +65,7 @@ def pick(
     with _ONE_AT_A_TIME, writable(storage) as store:
         relative = None
         if view.exportable:
-            from netsynth.estimation.final_models import export_experiment
-            from netsynth.experiment import ExperimentError
+            from netsynth.experiment import ExperimentError, export_experiment
             from netsynth.experiment_factory import load_experiment
 
             try:

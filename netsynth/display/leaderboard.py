@@ -23,7 +23,7 @@ from netsynth.tapas.rank_quality import PREDICTED_METRIC, metric_label, rank_qua
 from netsynth.trial_record import TrialRecord, TrialState
 
 if TYPE_CHECKING:
-    from netsynth.experiment import Experiment
+    from netsynth.display.experiment_view import ExperimentView
 
 SCHEMA_VERSION = 1  # of the ``--format json`` document; raised on a breaking change
 SCHEMA_FILE = "show_schema.json"
@@ -200,7 +200,7 @@ def architecture_table(
     return result
 
 
-def final_rows(experiment: Experiment) -> list[dict[str, Any]]:
+def final_rows(experiment: ExperimentView) -> list[dict[str, Any]]:
     """The retrained and tested candidates (the experiment's attrs "final", "winner" and
     "export"), in the search's order, each with the same keys. ``search_value`` is what the
     search measured (or, for ``estimator: tapas``, predicted) for the trial, under the
@@ -241,7 +241,7 @@ def final_rows(experiment: Experiment) -> list[dict[str, Any]]:
     return rows
 
 
-def final_table(experiment: Experiment) -> Any:
+def final_table(experiment: ExperimentView) -> Any:
     """The retrained candidates: test accuracy, size, and which one was exported."""
     from rich.table import Table
 
@@ -306,7 +306,7 @@ def json_text(data: Any) -> str:
     return json.dumps(finite(data), indent=2, allow_nan=False)
 
 
-def show_document(experiment: Experiment, top: int | None = None) -> dict[str, Any]:
+def show_document(experiment: ExperimentView, top: int | None = None) -> dict[str, Any]:
     """``netsynth show --format json``: the experiment, its ``top`` trials best first, the
     retrained models and the winner, as ``show_schema.json`` (version ``SCHEMA_VERSION``)
     describes them."""
@@ -408,7 +408,7 @@ def table(rows: list[dict[str, Any]], objective: Objective, title: str | None = 
 
 
 def render(
-    experiment: Experiment, fmt: str = "table", top: int | None = 10, what: str = "trials"
+    experiment: ExperimentView, fmt: str = "table", top: int | None = 10, what: str = "trials"
 ) -> str | Any:
     """The leaderboard as JSON (the whole ``show_document``), as CSV (``what``: the trials,
     or ``"final"``: the retrained models) or as a table of the trials."""
@@ -426,7 +426,7 @@ def render(
     return table(rows, experiment.objective, title)
 
 
-def stage_tables(experiment: Experiment, top: int | None, title: str) -> Any:
+def stage_tables(experiment: ExperimentView, top: int | None, title: str) -> Any:
     """A sequential pipeline's leaderboard: one section per stage, each ranked on its own."""
     from rich.console import Group
 
@@ -446,7 +446,7 @@ def stage_tables(experiment: Experiment, top: int | None, title: str) -> Any:
     return Group(*tables)
 
 
-def pareto_table(experiment: Experiment) -> Any:
+def pareto_table(experiment: ExperimentView) -> Any:
     """The trials on the Pareto front of the experiment's objectives, best main value first."""
     from rich.table import Table
 
@@ -468,7 +468,7 @@ def pareto_table(experiment: Experiment) -> Any:
 
 
 def print_leaderboard(
-    experiment: Experiment, top: int | None = 10, fmt: str = "table", what: str | None = None
+    experiment: ExperimentView, top: int | None = 10, fmt: str = "table", what: str | None = None
 ) -> None:
     """Print the leaderboard. ``what`` picks one table: ``"trials"`` or ``"final"`` (the
     retrained models); a table without it shows both, CSV the trials, and JSON always holds

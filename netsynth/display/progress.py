@@ -17,7 +17,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from netsynth.runner.search_loop import SearchProgress
+from netsynth.search_progress import SearchProgress
 
 
 class ProgressBar:

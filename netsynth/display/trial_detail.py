@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from netsynth.experiment import Experiment
+    from netsynth.display.experiment_view import ExperimentView
     from netsynth.trial_record import TrialRecord
 
 
@@ -45,7 +45,7 @@ def lineage(trials: list[TrialRecord], trial: TrialRecord) -> str:
     return f"{trial.attrs.get('origin')} of " + " <- ".join(chain) + root
 
 
-def trial_lines(experiment: Experiment, trial: TrialRecord) -> list[str]:
+def trial_lines(experiment: ExperimentView, trial: TrialRecord) -> list[str]:
     from netsynth.tapas.rank_quality import PREDICTED_METRIC, metric_label, rank_quality_note
 
     metric = experiment.objective.metric
@@ -91,7 +91,7 @@ def trial_lines(experiment: Experiment, trial: TrialRecord) -> list[str]:
     return lines
 
 
-def _graph(experiment: Experiment, trial: TrialRecord) -> dict[str, Any] | None:
+def _graph(experiment: ExperimentView, trial: TrialRecord) -> dict[str, Any] | None:
     from netsynth.space.architecture_space import make_architecture_space
     from netsynth.space.genotype import genotype_from_dict
 

@@ -57,9 +57,9 @@ from netsynth.estimation.cost_model import (
     term_values,
 )
 from netsynth.nn.build import build
-from netsynth.nn.repair import repair
 from netsynth.space.cell_genotype import Cell, CellGenotype
 from netsynth.space.chain_genotype import ChainGenotype, Layer
+from netsynth.space.chain_repair import repair
 from netsynth.space.genotype import Genotype, GenotypeError
 from netsynth.space.zoo_genotype import ZooGenotype
 

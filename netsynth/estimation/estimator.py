@@ -21,9 +21,12 @@ class Estimator(Protocol):
 
 
 class PipelineEstimator(Estimator, Protocol):
-    """An estimator that also gives the lifecycle's other states work (NAS estimators do);
-    plain HPO objectives leave them as pass-through states. Each hook receives the
-    ``Experiment`` and may store what it produces in the experiment's attrs."""
+    """An estimator that also gives the lifecycle's other states work of its own; plain HPO
+    objectives leave them as pass-through states. (An estimator that trains networks exposes
+    a ``trainer`` instead, and the runner's own stages retrain, test and export its models,
+    see ``netsynth.estimation.trainer``.) Each hook runs after the runner's stage of the same
+    name and receives the experiment's driver (``storage``, ``record``, ``refresh()``,
+    ``trials()``); it may store what it produces in the experiment's attrs."""
 
     def prepare(self, experiment: object) -> None:
         """PREPARING: validate data, run a one-batch preflight."""

@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from netsynth.estimation.epoch_checkpoint import EpochCheckpoint
-from netsynth.estimation.training_config import TrainingConfig
+from netsynth.training_config import TrainingConfig
 
 # on_epoch(epoch, metrics) -> True to stop early (the scheduler's decision)
 EpochCallback = Callable[[int, dict[str, float]], bool]

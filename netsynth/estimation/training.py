@@ -3,9 +3,10 @@
 Each trial decodes its flat params into a genotype and a training configuration, repairs the
 genotype for the input, builds it, trains it at the fidelity the scheduler assigned (epochs,
 fraction of the training data, width multiplier), reports validation accuracy and loss every
-epoch, and records the genotype, its size, FLOPs and provenance with the trial. The
-lifecycle hooks validate the data before any trial (PREPARING) and retrain, evaluate and
-export the best candidates afterwards.
+epoch, and records the genotype, its size, FLOPs and provenance with the trial. It is also
+the trainer the runner's stages around the search work through (``runner.final_stages``):
+they validate the data before any trial (PREPARING) and retrain, evaluate and export the
+best candidates afterwards.
 """
 
 from __future__ import annotations
@@ -23,24 +24,26 @@ from typing import Any
 import numpy as np
 import torch
 
-import netsynth
 from netsynth.data.augmentation import augment
 from netsynth.data.dataset import Dataset
 from netsynth.data.registry import load_dataset
 from netsynth.data.splits import Splits, make_splits
 from netsynth.estimation.epoch_checkpoint import EpochCheckpoint, trial_checkpoint
 from netsynth.estimation.train_loop import TensorSplit, TrainResult, train
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn import build, count_flops, count_params, measure_latency
-from netsynth.schedulers.fidelity import FIDELITIES
 from netsynth.space.architecture_space import ArchitectureSpace, make_architecture_space
 from netsynth.space.genotype import Genotype
 from netsynth.space.seeded_draw import unit_draw
+from netsynth.training_config import TrainingConfig
 from netsynth.trial import Trial
+from netsynth.version import __version__
 
 log = logging.getLogger("netsynth")
 
-FIDELITY_KNOBS = FIDELITIES
+# The fidelities this estimator can train at (every knob a scheduler may turn, see
+# ``netsynth.schedulers.fidelity``): whole epochs, a share of the training data, channels
+# scaled down, inputs scaled down.
+FIDELITY_KNOBS = ("epochs", "data_fraction", "width_multiplier", "resolution")
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def provenance(seed: int, device: torch.device) -> dict[str, Any]:
         "torch": torch.__version__,
         "numpy": np.__version__,
         "python": platform.python_version(),
-        "netsynth": netsynth.__version__,
+        "netsynth": __version__,
         "host": platform.node(),
     }
 
@@ -417,35 +420,19 @@ class TrainingEstimator:
             parent_genotype = genotype_from_dict(json.loads(handle.metadata()["genotype"]))
         return {"parent": parent, **inherit(model, genotype, state, parent_genotype, seed)}
 
-    # -- lifecycle hooks ---------------------------------------------------------------------
+    # -- what the runner's stages around the search use -------------------------------------
 
-    def prepare(self, experiment: Any) -> None:
-        """PREPARING: load and validate the data, then build and step one candidate on one
-        batch, so that bad data or a broken space fails before any trial."""
-        from netsynth.estimation.final_models import preflight
-
-        preflight(self, experiment)
-
-    def retrain(self, experiment: Any) -> None:
-        from netsynth.estimation.final_models import retrain_best
-
-        retrain_best(self, experiment)
-
-    def evaluate(self, experiment: Any) -> None:
-        from netsynth.estimation.final_models import test_final
-
-        test_final(self, experiment)
-
-    def export(self, experiment: Any) -> None:
-        from netsynth.estimation.final_models import export_winner
-
-        export_winner(self, experiment)
+    @property
+    def trainer(self) -> TrainingEstimator:
+        """Itself: the trainer the runner's PREPARING, RETRAINING, EVALUATING and EXPORTING
+        work through (see ``netsynth.estimation.trainer``)."""
+        return self
 
     def export_dir(self, experiment_name: str) -> Path:
         return Path(self.final.export_dir or Path("netsynth-models") / experiment_name)
 
     def with_space(self, space: ArchitectureSpace) -> TrainingEstimator:
-        """The same estimator (data, final stages, device) decoding trials with ``space``,
+        """The same estimator (data, final settings, device) decoding trials with ``space``,
         e.g. stage 2 of a sequential pipeline with its shortlist."""
         return TrainingEstimator(
             space,

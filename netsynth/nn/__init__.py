@@ -2,6 +2,6 @@
 
 from netsynth.nn.build import build
 from netsynth.nn.complexity import count_flops, count_params, measure_latency
-from netsynth.nn.repair import repair
+from netsynth.space.chain_repair import repair
 
 __all__ = ["build", "count_flops", "count_params", "measure_latency", "repair"]

@@ -9,9 +9,10 @@ each the derived cell's validation accuracy under the shared weights (``val_acc`
 supernet's own, and the share of parameter-free ops; stores the op probabilities per epoch in
 ``attrs["alphas"]`` (the dashboard plots them) and ends with the derived genotype in
 ``attrs["genotype"]`` and the space's training configuration in ``attrs["training"]``, so that
-RETRAINING, EVALUATING and EXPORTING (inherited from ``TrainingEstimator``) retrain it from
-scratch like any candidate. Its full state is saved after every epoch; a retry of a lost
-trial resumes from the last one (``attrs["resumed_from_epoch"]``).
+the runner's RETRAINING, EVALUATING and EXPORTING (``netsynth.runner.final_stages``, working
+through the trainer this estimator is) retrain it from scratch like any candidate. Its full
+state is saved after every epoch; a retry of a lost trial resumes from the last one
+(``attrs["resumed_from_epoch"]``).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from netsynth.trial import Trial
 
 
 class OneShotEstimator(TrainingEstimator):
-    """``TrainingEstimator``'s data and final stages; a one-shot search as the trial.
+    """``TrainingEstimator``'s data and training; a one-shot search as the trial.
 
     >>> from netsynth.space.nb201_space import NB201SpaceConfig
     >>> space = NB201Space(NB201SpaceConfig(ops=["skip_connect", "conv_3x3"]))

@@ -18,15 +18,33 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from netsynth.time_limit import TimePlan, format_duration
-
-if TYPE_CHECKING:
-    from netsynth.experiment import Experiment
+from netsynth.budget import Budget
+from netsynth.errors import ExperimentError
+from netsynth.experiment_record import ExperimentRecord
+from netsynth.storage.storage import Storage
+from netsynth.time_limit import DurationError, TimePlan, format_duration, parse_duration
 
 ACTIVE_SECONDS = "active_seconds"
 DEADLINES = "deadlines"
+
+
+class StoredExperiment(Protocol):
+    """What a clock reads and writes: the experiment's record, budget and storage (the
+    runner's driver and the user's ``Experiment`` both have them)."""
+
+    @property
+    def storage(self) -> Storage: ...
+
+    @property
+    def record(self) -> ExperimentRecord: ...
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def budget(self) -> Budget: ...
 
 
 class RunClock:
@@ -36,7 +54,7 @@ class RunClock:
         self._started = time.monotonic()
 
     @classmethod
-    def of(cls, experiment: Experiment) -> RunClock:
+    def of(cls, experiment: StoredExperiment) -> RunClock:
         """The clock of ``experiment``, continuing from the active time it has stored, with
         the time plan of its budget (None without a time limit)."""
         used = float(experiment.record.attrs.get(ACTIVE_SECONDS, 0.0))
@@ -67,7 +85,7 @@ class RunClock:
             "limit": now + plan.limit - used,
         }
 
-    def save(self, experiment: Experiment) -> None:
+    def save(self, experiment: StoredExperiment) -> None:
         """Store the active time (and this run's deadlines) with the experiment."""
         attrs: dict[str, Any] = {ACTIVE_SECONDS: self.used()}
         if self.plan is not None:
@@ -95,7 +113,7 @@ def deadline(attrs: dict[str, Any], name: str) -> float | None:
 _BUDGET_OPTIONS = {"time_limit": "time_limit", "timeout": "max_wall_seconds"}
 
 
-def describe_plan(experiment: Experiment, options: Mapping[str, Any]) -> str | None:
+def describe_plan(experiment: StoredExperiment, options: Mapping[str, Any]) -> str | None:
     """How the experiment's time limit will be spent when it runs with ``options`` (the
     arguments of ``Experiment.run``, which override the stored budget), and how much of it
     earlier runs used; None without a limit."""
@@ -108,3 +126,18 @@ def describe_plan(experiment: Experiment, options: Mapping[str, Any]) -> str | N
         return None
     used = float(experiment.record.attrs.get(ACTIVE_SECONDS, 0.0))
     return plan.describe() + (f" ({format_duration(used)} already used)" if used else "")
+
+
+def checked_time_limit(
+    limit: float | str, timeout: float | None, final_share: float | str | None, budget: Budget
+) -> float:
+    """Seconds of ``limit`` (``"10m"`` works too), checked against the search's own
+    wall-time budget (``timeout``, else the stored ``budget``'s), which must be shorter."""
+    try:
+        seconds = parse_duration(limit)
+        wall = timeout if timeout is not None else budget.max_wall_seconds
+        share = final_share if final_share is not None else budget.final_share
+        TimePlan.for_limit(seconds, wall, share)
+    except DurationError as exc:
+        raise ExperimentError(f"time_limit: {exc}") from None
+    return seconds

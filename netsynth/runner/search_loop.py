@@ -17,28 +17,27 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from netsynth.estimation.estimator import Estimator
 from netsynth.experiment_record import ExperimentState
 from netsynth.runner.cost_guard import COST_MODEL, CostGuard, Verdict
+from netsynth.runner.driver import ExperimentDriver, Vetter
 from netsynth.runner.executor import Executor
 from netsynth.runner.history_tally import HistoryTally
 from netsynth.runner.interrupts import InterruptGuard, RunInterrupted
 from netsynth.runner.lost_trials import fail_lost_trials
 from netsynth.runner.retries import pending_retries
 from netsynth.runner.run_clock import deadline, time_plan
+from netsynth.search_progress import ProgressCallback, SearchProgress
 from netsynth.space.distributions import ParamValue
 from netsynth.storage.storage import RetryExistsError, TrialFinishedError
 from netsynth.strategies.strategy import Candidate, SpaceExhausted
 from netsynth.time_limit import format_duration
-from netsynth.trial_record import CLOCK_STOP, INTERRUPTED, TrialRecord, TrialState
+from netsynth.trial_record import CLOCK_STOP, INTERRUPTED, TrialState
 from netsynth.trial_task import TrialTask
-
-if TYPE_CHECKING:
-    from netsynth.experiment import Experiment, Vetter
 
 log = logging.getLogger("netsynth")
 
@@ -56,42 +55,26 @@ class SearchEnd:
     by_other: bool = False
 
 
-@dataclass(frozen=True)
-class SearchProgress:
-    done: int
-    budget: int | None
-    running: int
-    failed: int
-    best: TrialRecord | None
-    elapsed: float
-    seconds_left: float | None = None  # until the search's share of the time limit ends
-    repaired: int = 0  # candidates made cheaper to fit the time (see runner.cost_guard)
-    skipped: int = 0  # candidates that could not be made to fit
-
-
-ProgressCallback = Callable[[SearchProgress], None]
-
-
 class SearchLoop:
     def __init__(
         self,
-        experiment: Experiment,
+        driver: ExperimentDriver,
         estimator: Estimator,
         executor: Executor,
         *,
         on_progress: ProgressCallback | None = None,
         guard: InterruptGuard | None = None,
     ) -> None:
-        self.experiment = experiment
+        self.driver = driver
         self.estimator = estimator
         self.executor = executor
         self.on_progress = on_progress
         self.guard = guard or InterruptGuard()
-        self.tally = HistoryTally(experiment.objective)
+        self.tally = HistoryTally(driver.objective)
         self._elapsed_before = 0.0
         self._started = time.monotonic()
         self._next_state_check = 0.0
-        self.fault_tolerance = experiment.fault_tolerance
+        self.fault_tolerance = driver.fault_tolerance
         self._reaping = threading.Lock()  # the inline executor's heartbeat thread reaps too
         self._next_reap = 0.0
         self._deadline: float | None = None  # time.time() at which the search's time is up
@@ -102,11 +85,11 @@ class SearchLoop:
         return self._elapsed_before + time.monotonic() - self._started
 
     def run(self) -> SearchEnd:
-        key = self.experiment.seconds_key
-        self._elapsed_before = float(self.experiment.record.attrs.get(key, 0.0))
+        key = self.driver.seconds_key
+        self._elapsed_before = float(self.driver.record.attrs.get(key, 0.0))
         self._started = time.monotonic()
-        self.fault_tolerance = self.experiment.fault_tolerance
-        self._deadline = deadline(self.experiment.record.attrs, "search")
+        self.fault_tolerance = self.driver.fault_tolerance
+        self._deadline = deadline(self.driver.record.attrs, "search")
         with self.guard:
             self.executor.start(self.estimator, self, self.guard)
             try:
@@ -126,19 +109,17 @@ class SearchLoop:
                 close = getattr(self.on_progress, "close", None)
                 if callable(close):
                     close()
-                self.experiment.storage.update_experiment(
-                    self.experiment.id, attrs={key: self.elapsed}
-                )
+                self.driver.storage.update_experiment(self.driver.id, attrs={key: self.elapsed})
 
     # -- the loop ----------------------------------------------------------------------------
 
     def _loop(self) -> SearchEnd:
-        storage, experiment = self.experiment.storage, self.experiment
+        storage, driver = self.driver.storage, self.driver
         end: SearchEnd | None = None
         while True:
             self.guard.check()
             self.reap_if_due()
-            history = experiment.history()
+            history = driver.history()
             self.tally.update(history)
             self._notify()
             if end is None:
@@ -150,13 +131,13 @@ class SearchLoop:
                     if retries:  # the same candidate again, before any new one
                         failed = retries.pop(0)
                         try:
-                            task = experiment.create_retry(failed, experiment.budget.max_trials)
+                            task = driver.create_retry(failed, driver.budget.max_trials)
                         except RetryExistsError:
                             log.info("trial %d: another driver retried it", failed.number)
                             continue
                     else:
-                        task = experiment.create_task(
-                            history, limit=experiment.budget.max_trials, vet=self._vetter()
+                        task = driver.create_task(
+                            history, limit=driver.budget.max_trials, vet=self._vetter()
                         )
                 except SpaceExhausted as exc:  # e.g. every grid point proposed
                     end = SearchEnd(ExperimentState.COMPLETED, str(exc))
@@ -165,9 +146,9 @@ class SearchLoop:
                     budget_reached = True
                     break
                 self.executor.submit(task)
-                if self.executor.capacity > 1 and experiment.scheduler.uses_reports:
+                if self.executor.capacity > 1 and driver.scheduler.uses_reports:
                     # The next slot's bracket or promotion depends on the trial just made.
-                    history = experiment.history()
+                    history = driver.history()
             if self.executor.running() == 0:
                 if end is not None:
                     return end
@@ -180,12 +161,12 @@ class SearchLoop:
                         time.sleep(_POLL_SECONDS)
                     continue
             for task, outcome in self.executor.wait(timeout=1.0):
-                experiment.record_outcome(task, outcome)
+                driver.record_outcome(task, outcome)
 
     def _end_reason(self) -> SearchEnd | None:
         budget, stopping, tally = (
-            self.experiment.budget,
-            self.experiment.stopping,
+            self.driver.budget,
+            self.driver.stopping,
             self.tally,
         )
         limit = budget.failure_limit
@@ -198,7 +179,7 @@ class SearchLoop:
             )
         best = tally.best
         if stopping.target is not None and best is not None and best.value is not None:
-            if self.experiment.objective.reached(best.value, stopping.target):
+            if self.driver.objective.reached(best.value, stopping.target):
                 return SearchEnd(
                     ExperimentState.COMPLETED,
                     f"target {stopping.target:g} reached by trial {best.number}",
@@ -231,8 +212,8 @@ class SearchLoop:
         now = time.monotonic()
         if now >= self._next_state_check:
             self._next_state_check = now + _STATE_CHECK_SECONDS
-            state = self.experiment.refresh().state
-            if state not in self.experiment.search_states:
+            state = self.driver.refresh().state
+            if state not in self.driver.search_states:
                 return SearchEnd(
                     state, f"experiment moved to {state.value} elsewhere", by_other=True
                 )
@@ -241,19 +222,19 @@ class SearchLoop:
     def _vetter(self) -> Vetter | None:
         """The cost guard's check of new candidates, when PREPARING calibrated this machine
         for a time-limited architecture search (None otherwise)."""
-        experiment = self.experiment
+        driver = self.driver
         if self._guard is None:
-            attrs = experiment.record.attrs
-            plan = time_plan(experiment.budget.to_dict())
-            if plan is None or experiment.architecture is None or COST_MODEL not in attrs:
+            attrs = driver.record.attrs
+            plan = time_plan(driver.budget.to_dict())
+            if plan is None or driver.architecture is None or COST_MODEL not in attrs:
                 return None
             self._guard = CostGuard(
-                experiment.architecture,
+                driver.architecture,
                 attrs[COST_MODEL],
                 attrs["data"],
                 plan,
                 self.executor.capacity,
-                seed=experiment.seed,
+                seed=driver.seed,
             )
         guard = self._guard
         deadline_at = self._deadline
@@ -275,14 +256,14 @@ class SearchLoop:
         distributions: Mapping[str, Mapping[str, Any]] | None,
     ) -> bool:
         with self.guard.deferred():
-            stop = self.experiment.report(
+            stop = self.driver.report(
                 task, step, metrics, params, distributions, clock_stop=self._clock_stop()
             )
         return stop
 
     def _clock_stop(self) -> str | None:
         """Why a running trial must stop now for lack of time, or None."""
-        max_wall = self.experiment.budget.max_wall_seconds
+        max_wall = self.driver.budget.max_wall_seconds
         if max_wall is not None and self.elapsed >= max_wall:
             return f"{CLOCK_STOP}: the search's wall-time budget of {max_wall:g}s is used"
         if self._deadline is not None and time.time() >= self._deadline:
@@ -290,7 +271,7 @@ class SearchLoop:
         return None
 
     def heartbeat(self, task: TrialTask) -> None:
-        self.experiment.heartbeat(task)
+        self.driver.heartbeat(task)
         self.reap_if_due()  # the inline executor blocks the loop while its trial runs
 
     def reap_if_due(self) -> None:
@@ -301,8 +282,8 @@ class SearchLoop:
             if now < self._next_reap:
                 return
             self._next_reap = now + self.fault_tolerance.heartbeat_seconds
-            reaped = self.experiment.storage.reap(
-                self.experiment.id, self.fault_tolerance.lost_after_seconds
+            reaped = self.driver.storage.reap(
+                self.driver.id, self.fault_tolerance.lost_after_seconds
             )
         for trial in reaped:
             log.warning("trial %d: %s", trial.number, trial.reason)
@@ -312,9 +293,7 @@ class SearchLoop:
     def _abandon_running(self, reason: str) -> None:
         for task in self.executor.shutdown():
             with contextlib.suppress(TrialFinishedError):
-                self.experiment.storage.finish_trial(
-                    task.trial_id, TrialState.FAILED, reason=reason
-                )
+                self.driver.storage.finish_trial(task.trial_id, TrialState.FAILED, reason=reason)
 
     def _notify(self) -> None:
         if self.on_progress is None:
@@ -323,7 +302,7 @@ class SearchLoop:
         self.on_progress(
             SearchProgress(
                 done=tally.succeeded,
-                budget=self.experiment.budget.max_trials,
+                budget=self.driver.budget.max_trials,
                 running=tally.running,
                 failed=tally.failures,
                 best=tally.best,

@@ -14,24 +14,14 @@ same shortlist and never reruns stage 1.
 
 from __future__ import annotations
 
-import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from netsynth.estimation.estimator import Estimator
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.experiment_record import ExperimentRecord
 from netsynth.space.shortlist_space import ShortlistSpace
 from netsynth.space.training_space import Range, TrainingSpaceConfig
-from netsynth.trial_record import TrialState
-
-if TYPE_CHECKING:
-    from netsynth.experiment import Experiment
-    from netsynth.runner.search_loop import SearchEnd, SearchLoop
-
-log = logging.getLogger("netsynth")
+from netsynth.training_config import TrainingConfig
 
 TUNING = "tuning"  # the stage's name: config key, trial attr, experiment attr
 
@@ -97,28 +87,6 @@ def stage_one_training(training: TrainingSpaceConfig) -> TrainingSpaceConfig:
     return training.model_copy(update=fixed)
 
 
-def shortlist(experiment: Experiment, top_k: int) -> list[dict[str, Any]]:
-    """Stage 1's best ``top_k`` distinct architectures, best first, as shortlist entries."""
-    ranked = sorted(
-        (
-            t
-            for t in experiment.trials([TrialState.COMPLETE])
-            if "genotype" in t.attrs and t.attrs.get("stage") is None
-        ),
-        key=lambda t: (-(experiment.goal.score(t) or -math.inf), t.number),
-    )
-    entries: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for trial in ranked:
-        key = str(trial.attrs.get("genotype_hash"))
-        if key not in seen:
-            seen.add(key)
-            entries.append({"trial": trial.number, "genotype": trial.attrs["genotype"]})
-        if len(entries) == top_k:
-            break
-    return entries
-
-
 def tuning_config(record: ExperimentRecord) -> dict[str, Any]:
     """The config stage 2 runs with: the experiment's, with the stage's own space (the
     shortlist x the training hyperparameters), strategy, scheduler, budget and stopping."""
@@ -144,46 +112,10 @@ def has_shortlist(record: ExperimentRecord) -> bool:
     return bool(record.attrs.get(TUNING, {}).get("shortlist"))
 
 
-def run_tuning(experiment: Experiment, estimator: Estimator, loop: SearchLoop) -> SearchEnd:
-    """Stage 2: fix the shortlist (once), then search the training hyperparameters of its
-    architectures with the stage's strategy and budget, in the same executor."""
-    from netsynth.experiment import Experiment, ExperimentError
-    from netsynth.runner.search_loop import SearchLoop
-
-    record = experiment.refresh()
-    stage = TuningStage.from_dict(record.config[TUNING])
-    if not has_shortlist(record):
-        entries = shortlist(experiment, stage.top_k)
-        if not entries:
-            raise ExperimentError("stage 1 completed no architecture, so stage 2 has none to tune")
-        experiment.storage.update_experiment(experiment.id, attrs={TUNING: {"shortlist": entries}})
-        record = experiment.refresh()
-        log.info(
-            "stage 2: tuning the training of trials %s",
-            ", ".join(str(e["trial"]) for e in entries),
-        )
-    view = Experiment(experiment.storage, record, stage=TUNING)
-    with_space = getattr(estimator, "with_space", None)
-    if not callable(with_space) or view.architecture is None:
-        raise ExperimentError("mode: sequential needs an architecture search (space + data)")
-    # Stage 1's loop shut its workers down when it ended: they held stage 1's estimator, and
-    # stage 2's start them with the shortlist's.
-    stage_loop = SearchLoop(
-        view,
-        with_space(view.architecture),
-        loop.executor,
-        on_progress=loop.on_progress,
-        guard=loop.guard,
-    )
-    return stage_loop.run()
-
-
 __all__ = [
     "TUNING",
     "TuningStage",
     "has_shortlist",
-    "run_tuning",
-    "shortlist",
     "stage_one_training",
     "tuning_config",
 ]

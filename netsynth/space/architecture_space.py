@@ -14,10 +14,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype
 from netsynth.space.search_space import SearchSpace
+from netsynth.training_config import TrainingConfig
 
 
 class ArchitectureSpace(Protocol):

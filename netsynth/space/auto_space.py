@@ -41,12 +41,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.chain_genotype import ChainGenotype, Layer
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype
 from netsynth.space.union_space import UnionSpace, UnionSpaceConfig
 from netsynth.space.zoo_genotype import ZooGenotype
+from netsynth.training_config import TrainingConfig
 
 SEARCH_EPOCHS = 9  # full fidelity of a search trial (ASHA's top rung)
 SMALL_DATA = 2_000  # below this many training samples, epochs are cheap: search longer ones

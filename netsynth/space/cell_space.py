@@ -34,7 +34,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.cell_genotype import (
     CELL_KINDS,
     CELL_OPS,
@@ -54,6 +53,7 @@ from netsynth.space.training_space import (
     training_params,
 )
 from netsynth.strict_model import Strict
+from netsynth.training_config import TrainingConfig
 
 MAX_PATH_FEATURES = 1 << 16  # per cell; more would make encode() vectors unwieldy
 

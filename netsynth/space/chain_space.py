@@ -25,7 +25,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.chain_genotype import POOL_OPS, ChainGenotype, Layer
 from netsynth.space.distributions import ChoiceValue, IntDistribution, ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
@@ -38,6 +37,7 @@ from netsynth.space.training_space import (
     training_params,
 )
 from netsynth.strict_model import Strict
+from netsynth.training_config import TrainingConfig
 
 _WEIGHTED = ("conv", "sepconv", "dense")  # ops with width, activation, norm, dropout
 _KERNELED = ("conv", "sepconv")
@@ -281,7 +281,7 @@ class ChainSpace:
         return _chain(genotype)
 
     def repair(self, genotype: Genotype, input_shape: Sequence[int]) -> ChainGenotype:
-        from netsynth.nn.repair import repair  # torch-free, but keep the space light
+        from netsynth.space.chain_repair import repair  # torch-free, but keep the space light
 
         return repair(
             _chain(genotype),

@@ -31,7 +31,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.dag_genotype import (
     CONV_OPS,
     POOL_OPS,
@@ -49,6 +48,7 @@ from netsynth.space.training_space import (
     training_params,
 )
 from netsynth.strict_model import Strict
+from netsynth.training_config import TrainingConfig
 
 _CONV_FIELDS = ("kernel", "width", "activation", "norm")
 

@@ -27,7 +27,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
 from netsynth.space.nb201_genotype import (
@@ -46,6 +45,7 @@ from netsynth.space.training_space import (
     training_params,
 )
 from netsynth.strict_model import Strict
+from netsynth.training_config import TrainingConfig
 
 # The input -> output paths of the cell, as edge indices into EDGES (0->3, 0->1->3, 0->2->3,
 # 0->1->2->3): the path encoding's blocks, in this order.

@@ -31,7 +31,6 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError, genotype_from_dict
 from netsynth.space.search_space import SearchSpace, checked_params
@@ -42,6 +41,7 @@ from netsynth.space.training_space import (
     training_params,
 )
 from netsynth.strict_model import Strict
+from netsynth.training_config import TrainingConfig
 
 ARCHITECTURE = "architecture"  # the flat parameter that picks a shortlisted architecture
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import model_validator
 
-from netsynth.estimation.training_config import OPTIMIZERS, SCHEDULES, TrainingConfig
 from netsynth.space.distributions import (
     CategoricalDistribution,
     Distribution,
@@ -19,6 +18,7 @@ from netsynth.space.distributions import (
 )
 from netsynth.space.search_space import Condition
 from netsynth.strict_model import Strict
+from netsynth.training_config import OPTIMIZERS, SCHEDULES, TrainingConfig
 
 
 class Range(Strict):

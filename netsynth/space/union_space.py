@@ -30,7 +30,6 @@ from pydantic import (
     model_validator,
 )
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.architecture_space import ArchitectureSpace, make_architecture_space
 from netsynth.space.cell_space import CellSpaceConfig
 from netsynth.space.chain_space import ChainSpaceConfig
@@ -48,6 +47,7 @@ from netsynth.space.training_space import (
 )
 from netsynth.space.zoo_space import ZooSpaceConfig
 from netsynth.strict_model import Strict
+from netsynth.training_config import TrainingConfig
 
 MemberConfig = Annotated[
     ChainSpaceConfig | DagSpaceConfig | CellSpaceConfig | NB201SpaceConfig | ZooSpaceConfig,

@@ -23,7 +23,6 @@ from typing import Any, Literal, get_args
 import numpy as np
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
 from netsynth.space.search_space import Condition, SearchSpace, checked_params
@@ -41,6 +40,7 @@ from netsynth.space.zoo_genotype import (
 )
 from netsynth.space.zoo_graph import zoo_graph
 from netsynth.strict_model import Strict
+from netsynth.training_config import TrainingConfig
 
 Family = Literal["resnet", "wideresnet", "mobilenet", "efficientnet", "vgg", "mlp"]
 assert get_args(Family) == FAMILIES  # one list of families

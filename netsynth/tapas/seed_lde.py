@@ -22,7 +22,6 @@ from netsynth.data.dataset import Dataset
 from netsynth.data.registry import load_dataset
 from netsynth.data.splits import make_splits
 from netsynth.estimation.train_loop import TensorSplit, train
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn.build import build
 from netsynth.nn.complexity import count_params
 from netsynth.space.chain_genotype import ChainGenotype
@@ -30,6 +29,7 @@ from netsynth.space.chain_space import ChainSpace, ChainSpaceConfig
 from netsynth.tapas.dataset_characterization import characterize
 from netsynth.tapas.lde_record import LDERecord
 from netsynth.tapas.synthetic import make_synthetic
+from netsynth.training_config import TrainingConfig
 
 SEED_PATH = Path(__file__).parent / "data" / "seed_lde.json.gz"
 _SMALL = {"num_samples": 2000}

@@ -88,9 +88,10 @@ class TapasEstimator(TrainLessEstimator):
         fit_epochs: int = 40,
         proxies: tuple[str, ...] = (),
     ) -> None:
-        """``train``: the training estimator whose data, space and final stages are used;
-        ``lde``: the LDE's storage URL (None: the experiment's own storage); ``fit_epochs``
-        and ``proxies``: the TAP's fit passes and data-free proxy inputs (``TAPConfig``)."""
+        """``train``: the training estimator whose data and space are used (and the trainer
+        of the stages around the search); ``lde``: the LDE's storage URL (None: the
+        experiment's own storage); ``fit_epochs`` and ``proxies``: the TAP's fit passes and
+        data-free proxy inputs (``TAPConfig``)."""
         from netsynth.tapas.proxy_features import check_proxies
 
         super().__init__(train)
@@ -181,8 +182,8 @@ class TapasEstimator(TrainLessEstimator):
         return {PREDICTED_METRIC: predicted, "predict_seconds": time.perf_counter() - started}
 
     def prepare(self, experiment: Any) -> None:
-        """The training estimator's preflight (data, DCN), then the TAP fitted once."""
-        super().prepare(experiment)
+        """PREPARING, after the runner's preflight of the trainer (data, DCN): the TAP,
+        fitted once."""
         if self.lde is None:  # default: the LDE in the experiment's own storage
             self.lde = _storage_url(experiment)
         self.tap()

@@ -1,16 +1,17 @@
 """What every train-less estimator (``estimator: tapas``, ``estimator: zero_cost``) shares: a
-training estimator that decodes candidates and runs the lifecycle's other states for real
-(PREPARING's data checks and DCN; RETRAINING trains only the top-k; EVALUATING; EXPORTING),
-and the attrs each scored trial carries, as a trained one would."""
+training estimator that decodes candidates and is the trainer of the lifecycle's other
+states, which run for real (PREPARING's data checks and DCN; RETRAINING trains only the
+top-k; EVALUATING; EXPORTING), and the attrs each scored trial carries, as a trained one
+would."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from netsynth.estimation.training import TrainingEstimator
-    from netsynth.estimation.training_config import TrainingConfig
     from netsynth.space.genotype import Genotype
+    from netsynth.training_config import TrainingConfig
     from netsynth.trial import Trial
 
 
@@ -29,14 +30,7 @@ class TrainLessEstimator:
         trial.set_attr("architecture", genotype.describe())
         trial.set_attr("training", training.to_dict())
 
-    def prepare(self, experiment: Any) -> None:
-        self.train.prepare(experiment)
-
-    def retrain(self, experiment: Any) -> None:
-        self.train.retrain(experiment)
-
-    def evaluate(self, experiment: Any) -> None:
-        self.train.evaluate(experiment)
-
-    def export(self, experiment: Any) -> None:
-        self.train.export(experiment)
+    @property
+    def trainer(self) -> TrainingEstimator:
+        """The training estimator the runner's stages around the search work through."""
+        return self.train

@@ -24,8 +24,9 @@ METRIC = "zero_cost"
 
 class ZeroCostEstimator(TrainLessEstimator):
     def __init__(self, train: TrainingEstimator, *, proxy: str, batch_size: int = 64) -> None:
-        """``train``: the training estimator whose data, space and final stages are used;
-        ``proxy``: one of ``PROXY_NAMES``; ``batch_size``: samples in the scoring minibatch."""
+        """``train``: the training estimator whose data and space are used (and the trainer
+        of the stages around the search); ``proxy``: one of ``PROXY_NAMES``; ``batch_size``:
+        samples in the scoring minibatch."""
         if proxy not in PROXY_NAMES:
             raise ValueError(
                 f"unknown zero-cost proxy {proxy!r}; choose one of {', '.join(PROXY_NAMES)}"

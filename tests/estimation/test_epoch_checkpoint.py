@@ -15,9 +15,9 @@ from torch import nn
 from netsynth.estimation.epoch_checkpoint import EpochCheckpoint, trial_checkpoint
 from netsynth.estimation.train_loop import TensorSplit, train
 from netsynth.estimation.training import DataConfig, FinalConfig, TrainingEstimator
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.chain_space import ChainSpace
 from netsynth.space.distributions import ParamValue
+from netsynth.training_config import TrainingConfig
 from netsynth.trial import Trial
 from netsynth.trial_task import TrialTask
 from tests.estimation.test_training_estimator import PARAMS, SPACE, write_sequences

@@ -8,9 +8,9 @@ import torch
 
 from netsynth.data import augment as augment_batch
 from netsynth.estimation.train_loop import TensorSplit, evaluate, train
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.nn import build
 from netsynth.space.chain_genotype import ChainGenotype, Layer
+from netsynth.training_config import TrainingConfig
 
 # Tiny nets train far faster on one thread than on two (thread overhead dominates).
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

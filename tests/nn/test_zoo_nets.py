@@ -13,11 +13,11 @@ from safetensors.torch import save_file
 from torch import nn
 
 from netsynth.estimation.train_loop import TensorSplit, train
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.export import export_model
 from netsynth.nn import build
 from netsynth.space.genotype import GenotypeError
 from netsynth.space.zoo_genotype import FAMILY_INPUTS, ZooGenotype
+from netsynth.training_config import TrainingConfig
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

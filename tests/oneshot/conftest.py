@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from netsynth.estimation.training import DataConfig
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.oneshot.config import OneShotConfig
 from netsynth.oneshot.oneshot_estimator import OneShotEstimator
 from netsynth.space.nb201_space import NB201Space, NB201SpaceConfig
 from netsynth.space.training_space import TrainingSpaceConfig
+from netsynth.training_config import TrainingConfig
 from netsynth.trial import Trial
 from netsynth.trial_task import TrialTask
 

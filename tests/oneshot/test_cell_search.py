@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from netsynth.estimation.training import DataConfig, FinalConfig
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.oneshot.config import OneShotConfig
 from netsynth.oneshot.darts_supernet import edge_count
 from netsynth.oneshot.oneshot_estimator import OneShotEstimator
@@ -16,6 +15,7 @@ from netsynth.space.cell_genotype import CellGenotype
 from netsynth.space.cell_space import CellSpace, CellSpaceConfig
 from netsynth.space.genotype import genotype_from_dict
 from netsynth.space.training_space import TrainingSpaceConfig
+from netsynth.training_config import TrainingConfig
 from netsynth.trial import Trial
 from netsynth.trial_task import TrialTask
 from tests.oneshot.conftest import FakeChannel

@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 
 from netsynth.estimation.cost_model import CostModel
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.runner.cost_guard import PREDICTED, CostGuard
 from netsynth.space.chain_genotype import ChainGenotype, Layer
 from netsynth.space.chain_space import ChainSpace, ChainSpaceConfig
 from netsynth.strategies.strategy import Candidate
 from netsynth.time_limit import TimePlan
+from netsynth.training_config import TrainingConfig
 
 # Seconds per forward FLOP of one sample and per step: a simple, known machine.
 MODEL = CostModel(train={"flops": 3e-9, "step": 1e-3}, eval={"flops": 1e-9})

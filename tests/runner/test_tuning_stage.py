@@ -16,12 +16,12 @@ import pytest
 
 import netsynth
 from netsynth import ExperimentState, TrialState
-from netsynth.estimation.training_config import TrainingConfig
 from netsynth.runner.interrupts import RunInterrupted
 from netsynth.runner.tuning_stage import TuningStage, stage_one_training
 from netsynth.space.architecture_space import ArchitectureSpace
 from netsynth.space.chain_space import ChainSpace, ChainSpaceConfig
 from netsynth.space.training_space import Range, TrainingSpaceConfig
+from netsynth.training_config import TrainingConfig
 from tests.conftest import cli, popen_cli, show_json, write_spec
 
 TRAINING = TrainingSpaceConfig(

@@ -29,8 +29,8 @@ from netsynth.runner.run_clock import time_plan
 from netsynth.time_limit import AUTO, TimeLimitTooShort
 
 if TYPE_CHECKING:
-    from netsynth.estimation.training import TrainingEstimator
-    from netsynth.experiment import Experiment
+    from netsynth.estimation.trainer import Trainer
+    from netsynth.runner.driver import ExperimentDriver
 
 log = logging.getLogger("netsynth")
 
@@ -41,29 +41,29 @@ FINAL_EPOCHS_WANTED = 30  # epochs the final training should afford a typical ca
 AUTO_FINAL_SHARES = (0.25, 0.65)  # the settled final share stays within these
 
 
-def trial_threads(estimator: TrainingEstimator, workers: int) -> int:
+def trial_threads(trainer: Trainer, workers: int) -> int:
     """The torch threads each trial will use: the estimator's setting, ``NETSYNTH_THREADS``,
     or the cores shared among the workers (as the process pool does)."""
-    chosen = estimator.threads or int(os.environ.get("NETSYNTH_THREADS", "0"))
+    chosen = trainer.threads or int(os.environ.get("NETSYNTH_THREADS", "0"))
     return chosen or max(1, (os.cpu_count() or 1) // max(workers, 1))
 
 
-def measure_machine(estimator: TrainingEstimator, experiment: Experiment) -> None:
+def measure_machine(trainer: Trainer, driver: ExperimentDriver) -> None:
     """Calibrate, store the cost model, and refuse a limit no candidate can train in."""
-    plan = time_plan(experiment.budget.to_dict())
-    if plan is None or experiment.architecture is None:
+    plan = time_plan(driver.budget.to_dict())
+    if plan is None or driver.architecture is None:
         return
     from netsynth.estimation.calibration import calibrate
 
-    splits = estimator.splits()
-    train = estimator.tensors("train")
-    workers = int(experiment.record.config.get("workers", 1))
-    rng = np.random.default_rng(experiment.seed)
-    space = experiment.architecture
+    splits = trainer.splits()
+    train = trainer.tensors("train")
+    workers = int(driver.record.config.get("workers", 1))
+    rng = np.random.default_rng(driver.seed)
+    space = driver.architecture
     samples = [space.decode(space.flat().sample(rng)) for _ in range(CHEAPEST_SAMPLES)]
     batch_size = int(np.median([training.batch_size for _, training in samples]))
     threads = torch.get_num_threads()
-    torch.set_num_threads(trial_threads(estimator, workers))
+    torch.set_num_threads(trial_threads(trainer, workers))
     try:
         model = calibrate(
             train.x,
@@ -72,15 +72,15 @@ def measure_machine(estimator: TrainingEstimator, experiment: Experiment) -> Non
             kind=splits.kind,
             batch_size=batch_size,
             seconds=min(CALIBRATION_SHARE * plan.prepare, CALIBRATION_MAX),
-            seed=experiment.seed,
+            seed=driver.seed,
         )
     finally:
         torch.set_num_threads(threads)
-    experiment.storage.update_experiment(experiment.id, attrs={COST_MODEL: model.to_dict()})
-    experiment.refresh()
-    data: dict[str, Any] = experiment.record.attrs["data"]
-    guard = CostGuard(space, model.to_dict(), data, plan, workers, seed=experiment.seed)
-    cheapest = guard.cheapest(samples, experiment.search_fidelity)
+    driver.storage.update_experiment(driver.id, attrs={COST_MODEL: model.to_dict()})
+    driver.refresh()
+    data: dict[str, Any] = driver.record.attrs["data"]
+    guard = CostGuard(space, model.to_dict(), data, plan, workers, seed=driver.seed)
+    cheapest = guard.cheapest(samples, driver.search_fidelity)
     log.info(
         "calibrated in %.1fs; the cheapest candidate found: %.1fs per search epoch, %.1fs "
         "per final epoch",
@@ -90,29 +90,29 @@ def measure_machine(estimator: TrainingEstimator, experiment: Experiment) -> Non
     )
     if not guard.can_train(cheapest, plan.search):
         raise TimeLimitTooShort(guard.too_short_message(cheapest))
-    if experiment.budget.final_share == AUTO:
-        _settle_final_share(experiment, guard, plan.limit)
+    if driver.budget.final_share == AUTO:
+        _settle_final_share(driver, guard, plan.limit)
 
 
-def _settle_final_share(experiment: Experiment, guard: CostGuard, limit: float) -> None:
+def _settle_final_share(driver: ExperimentDriver, guard: CostGuard, limit: float) -> None:
     """Store the final share the baselines' cost calls for (see the module docstring)."""
-    space = experiment.architecture
+    space = driver.architecture
     assert space is not None
-    initial = experiment.record.config.get("strategy", {}).get("initial") or []
+    initial = driver.record.config.get("strategy", {}).get("initial") or []
     costs = []
     for params in initial:
         genotype, training = space.decode(params)
-        costs.append(guard.price(genotype, training, experiment.search_fidelity).final_epoch)
+        costs.append(guard.price(genotype, training, driver.search_fidelity).final_epoch)
     if not costs:
         return
     wanted = FINAL_EPOCHS_WANTED * float(np.median(costs))
     low, high = AUTO_FINAL_SHARES
     share = round(min(max(wanted / limit, low), high), 3)
-    config = dict(experiment.record.config)
+    config = dict(driver.record.config)
     config["budget"] = {**config.get("budget", {}), "final_share": share}
-    experiment.storage.update_experiment(experiment.id, config=config)
-    experiment.refresh()
-    plan = time_plan(experiment.budget.to_dict())
+    driver.storage.update_experiment(driver.id, config=config)
+    driver.refresh()
+    plan = time_plan(driver.budget.to_dict())
     assert plan is not None
     logging.getLogger("netsynth.plan").info(
         "the first candidates need about %.0fs per epoch on all the data here, so: %s",

@@ -107,7 +107,7 @@ def _recipe(text: str | None) -> dict[str, Any] | None:
         return None
     from dataclasses import fields
 
-    from netsynth.estimation.training_config import TrainingConfig
+    from netsynth.training_config import TrainingConfig
 
     try:
         data = json.loads(text)

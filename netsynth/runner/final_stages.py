@@ -1,4 +1,5 @@
-"""The NeuNetS stages around the search, for trained architectures.
+"""The NeuNetS stages around the search, for trained architectures; the lifecycle runs them
+through the trainer an estimator exposes (``netsynth.estimation.trainer``).
 
 PREPARING   load and validate the data; build and step one sampled candidate on one batch.
 RETRAINING  the top-k distinct candidates (by validation accuracy) trained from scratch at
@@ -19,24 +20,29 @@ import math
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from netsynth.errors import ExperimentError
 from netsynth.estimation.train_loop import evaluate
-from netsynth.estimation.training_config import TrainingConfig
+from netsynth.estimation.trainer import Trainer
+from netsynth.estimation.training import TrainingEstimator, candidate_seed
 from netsynth.export import export_model
 from netsynth.nn import build, count_flops, count_params, measure_latency
+from netsynth.runner.driver import ExperimentDriver
+from netsynth.runner.machine_check import measure_machine
+from netsynth.runner.retries import first_attempt
 from netsynth.runner.run_clock import deadline
+from netsynth.runner.stored_estimator import estimator_from_config
 from netsynth.space.genotype import genotype_from_dict
+from netsynth.tapas.dataset_characterization import characterize
+from netsynth.tapas.experiment_records import record_experiment
+from netsynth.training_config import TrainingConfig
 from netsynth.trial_record import TrialRecord, TrialState
-
-if TYPE_CHECKING:
-    from netsynth.estimation.training import TrainingEstimator
-    from netsynth.experiment import Experiment
 
 log = logging.getLogger("netsynth")
 
@@ -44,22 +50,22 @@ _PREFLIGHT_SAMPLES = 8  # the preflight's batch: it checks that data and network
 _MIN_RETRAIN_S = 1.0  # a retraining left no time still takes a step or a few: a model
 
 
-def _store(experiment: Experiment, **attrs: Any) -> None:
-    experiment.storage.update_experiment(experiment.id, attrs=attrs)
-    experiment.refresh()
+def _store(driver: ExperimentDriver, **attrs: Any) -> None:
+    driver.storage.update_experiment(driver.id, attrs=attrs)
+    driver.refresh()
 
 
-def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
-    splits = estimator.splits()
+def preflight(trainer: Trainer, driver: ExperimentDriver) -> None:
+    splits = trainer.splits()
     # A space whose candidates some inputs cannot take (e.g. a conv family on tabular data)
     # refuses them here, before any trial, naming the family, the input and what to do.
-    check_input = getattr(estimator.space, "check_input", None)
+    check_input = getattr(trainer.space, "check_input", None)
     if check_input is not None:
         check_input(splits.input_shape)
     _store(
-        experiment,
+        driver,
         data={
-            "dataset": estimator.data.dataset,
+            "dataset": trainer.data.dataset,
             "kind": splits.kind,
             "input_shape": list(splits.input_shape),
             "num_classes": splits.num_classes,
@@ -71,20 +77,16 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
             "class_names": list(splits.class_names) if splits.class_names else None,
         },
     )
-    _store(experiment, dcn=_characterization(estimator))
-    if estimator.lde is not None:  # a shared LDE: the trained trials join it, not only ours
-        _store(experiment, lde=estimator.lde)
-    from netsynth.estimation.machine_check import measure_machine
-
+    _store(driver, dcn=_characterization(trainer))
+    if trainer.lde is not None:  # a shared LDE: the trained trials join it, not only ours
+        _store(driver, lde=trainer.lde)
     # With a time limit: calibrate, and stop here if no candidate can train in the time.
-    measure_machine(estimator, experiment)
-    params = (
-        experiment.space.sample(np.random.default_rng(experiment.seed)) if experiment.space else {}
-    )
-    genotype, training = estimator.candidate(params)
-    torch.manual_seed(experiment.seed)
-    model = build(genotype, splits.input_shape, splits.num_classes).to(estimator.device)
-    batch = estimator.tensors("train")
+    measure_machine(trainer, driver)
+    params = driver.space.sample(np.random.default_rng(driver.seed)) if driver.space else {}
+    genotype, training = trainer.candidate(params)
+    torch.manual_seed(driver.seed)
+    model = build(genotype, splits.input_shape, splits.num_classes).to(trainer.device)
+    batch = trainer.tensors("train")
     # A few samples are enough to show the data and the network fit together; a whole batch
     # of a large candidate on large inputs could take minutes here.
     size = min(training.batch_size, len(batch.y), _PREFLIGHT_SAMPLES)
@@ -95,39 +97,37 @@ def preflight(estimator: TrainingEstimator, experiment: Experiment) -> None:
         raise ValueError(f"preflight: the loss of one batch is {value}; check the data")
 
 
-def _characterization(estimator: TrainingEstimator) -> dict[str, Any]:
+def _characterization(trainer: Trainer) -> dict[str, Any]:
     """TAPAS's dataset characterization (DCN), stored with every experiment in PREPARING."""
-    from netsynth.tapas.dataset_characterization import characterize
-
-    return characterize(estimator.dataset(), seed=estimator.data.seed).to_dict()
+    return characterize(trainer.dataset(), seed=trainer.data.seed).to_dict()
 
 
-def _score(experiment: Experiment, trial: TrialRecord) -> float:
+def _score(driver: ExperimentDriver, trial: TrialRecord) -> float:
     """The goal's score of a candidate; a trial stopped by the clock counts with its last
     measurement (the goal scores only COMPLETE trials)."""
     if trial.stopped_by_clock:
         trial = replace(trial, state=TrialState.COMPLETE)
-    score = experiment.goal.score(trial)
+    score = driver.goal.score(trial)
     return -math.inf if score is None else score
 
 
-def _ranked(experiment: Experiment) -> list[TrialRecord]:
+def _ranked(driver: ExperimentDriver) -> list[TrialRecord]:
     """Candidate trials, best first (by the goal: those keeping its constraints before those
     breaking them): the COMPLETE ones and those the clock stopped after at least one
     measurement, which are usable candidates too."""
     usable = (
         t
-        for t in experiment.trials([TrialState.COMPLETE, TrialState.PRUNED])
+        for t in driver.trials([TrialState.COMPLETE, TrialState.PRUNED])
         if "genotype" in t.attrs
         and t.value is not None
         and (t.state is TrialState.COMPLETE or t.stopped_by_clock)
     )
-    return sorted(usable, key=lambda t: (-_score(experiment, t), t.number))
+    return sorted(usable, key=lambda t: (-_score(driver, t), t.number))
 
 
-def _no_candidate_message(experiment: Experiment) -> str:
+def _no_candidate_message(driver: ExperimentDriver) -> str:
     """Why nothing can be retrained, with what the trials did."""
-    trials = experiment.trials()
+    trials = driver.trials()
     if not trials:
         return "no trial ran, so there is no candidate to retrain"
     counts: dict[str, int] = {}
@@ -142,11 +142,11 @@ def _no_candidate_message(experiment: Experiment) -> str:
     )
 
 
-def _top_candidates(experiment: Experiment, k: int) -> list[TrialRecord]:
+def _top_candidates(driver: ExperimentDriver, k: int) -> list[TrialRecord]:
     """The best trials, one per distinct (genotype, training) pair."""
     chosen: list[TrialRecord] = []
     seen: set[tuple[str, str]] = set()
-    for trial in _ranked(experiment):
+    for trial in _ranked(driver):
         key = (str(trial.attrs.get("genotype_hash")), repr(sorted(trial.attrs["training"].items())))
         if key not in seen:
             seen.add(key)
@@ -156,40 +156,31 @@ def _top_candidates(experiment: Experiment, k: int) -> list[TrialRecord]:
     return chosen
 
 
-def retrain_best(estimator: TrainingEstimator, experiment: Experiment) -> None:
-    from netsynth.tapas.experiment_records import record_experiment
-
-    record_experiment(experiment)  # the search's trained trials join the LDE
-    top = _top_candidates(experiment, estimator.final.top_k)
+def retrain_best(trainer: Trainer, driver: ExperimentDriver) -> None:
+    record_experiment(driver)  # the search's trained trials join the LDE
+    top = _top_candidates(driver, trainer.final.top_k)
     if not top:
-        from netsynth.experiment import ExperimentError
-
-        raise ExperimentError(_no_candidate_message(experiment))
-    retrain_trials(estimator, experiment, top)
+        raise ExperimentError(_no_candidate_message(driver))
+    retrain_trials(trainer, driver, top)
 
 
-def retrain_trials(
-    estimator: TrainingEstimator, experiment: Experiment, trials: list[TrialRecord]
-) -> None:
+def retrain_trials(trainer: Trainer, driver: ExperimentDriver, trials: list[TrialRecord]) -> None:
     """Train each trial's candidate from scratch at full fidelity on train+validation and
     save its weights; trials already retrained are skipped."""
-    from netsynth.estimation.training import candidate_seed
-    from netsynth.runner.retries import first_attempt
-
-    final: list[dict[str, Any]] = list(experiment.record.attrs.get("final", []))
+    final: list[dict[str, Any]] = list(driver.record.attrs.get("final", []))
     done = {entry["trial"] for entry in final}
-    rank = {t.number: i for i, t in enumerate(_ranked(experiment))}
-    folder = estimator.export_dir(experiment.name) / "candidates"
+    rank = {t.number: i for i, t in enumerate(_ranked(driver))}
+    folder = trainer.export_dir(driver.name) / "candidates"
     folder.mkdir(parents=True, exist_ok=True)
     todo = [t for t in trials if t.number not in done]
-    final_deadline = deadline(experiment.record.attrs, "final")
+    final_deadline = deadline(driver.record.attrs, "final")
     for index, trial in enumerate(todo):
         genotype = genotype_from_dict(trial.attrs["genotype"])
         training = TrainingConfig.from_dict(trial.attrs["training"])
-        if estimator.final.epochs is not None:
-            training = training.with_epochs(estimator.final.epochs)
+        if trainer.final.epochs is not None:
+            training = training.with_epochs(trainer.final.epochs)
         first = first_attempt(trial)  # a retry trains with its candidate's first seed
-        seed = candidate_seed(experiment.seed, trial.number if first is None else first)
+        seed = candidate_seed(driver.seed, trial.number if first is None else first)
         # With a time limit, each model still to retrain gets an equal share of the time
         # left before the export reserve; the schedule anneals within it (shortened, never
         # skipped).
@@ -204,7 +195,7 @@ def retrain_trials(
         )
         threads = torch.get_num_threads()
         try:
-            model, result = estimator.fit(
+            model, result = trainer.fit(
                 genotype,
                 training,
                 seed,
@@ -239,8 +230,8 @@ def retrain_trials(
                 "training": training.to_dict(),
                 "val_acc": trial.value,
                 "params": count_params(model),
-                "flops": count_flops(model, estimator.splits().input_shape),
-                "latency_ms": measure_latency(model, estimator.splits().input_shape),
+                "flops": count_flops(model, trainer.splits().input_shape),
+                "latency_ms": measure_latency(model, trainer.splits().input_shape),
                 "epochs": result.epochs,
                 "steps": result.steps,
                 "time_budget": budget,
@@ -253,26 +244,26 @@ def retrain_trials(
                 "seed": seed,
             }
         )
-        _store(experiment, final=sorted(final, key=lambda e: e["rank"]))
+        _store(driver, final=sorted(final, key=lambda e: e["rank"]))
 
 
-def _load(estimator: TrainingEstimator, entry: dict[str, Any]) -> torch.nn.Module:
-    splits = estimator.splits()
+def _load(trainer: Trainer, entry: dict[str, Any]) -> torch.nn.Module:
+    splits = trainer.splits()
     genotype = genotype_from_dict(entry["genotype"])
     model = build(genotype, splits.input_shape, splits.num_classes)
     model.load_state_dict(load_file(entry["weights"]))
-    return model.to(estimator.device)
+    return model.to(trainer.device)
 
 
-def test_final(estimator: TrainingEstimator, experiment: Experiment) -> None:
+def test_final(trainer: Trainer, driver: ExperimentDriver) -> None:
     """Test every retrained model not tested yet; the winner is the best-ranked one."""
-    final: list[dict[str, Any]] = [dict(e) for e in experiment.record.attrs.get("final", [])]
+    final: list[dict[str, Any]] = [dict(e) for e in driver.record.attrs.get("final", [])]
     for entry in final:
         if "test_acc" not in entry:
             entry["test_acc"], entry["test_loss"] = evaluate(
-                _load(estimator, entry), estimator.tensors("test")
+                _load(trainer, entry), trainer.tensors("test")
             )
-    winner = experiment.record.attrs.get("winner")
+    winner = driver.record.attrs.get("winner")
     if winner is None:
         best = min(final, key=lambda e: e["rank"])
         winner = best["trial"]
@@ -282,17 +273,15 @@ def test_final(estimator: TrainingEstimator, experiment: Experiment) -> None:
             best["test_acc"],
             best["architecture"],
         )
-    _store(experiment, final=final, winner=winner)
+    _store(driver, final=final, winner=winner)
 
 
-def export_trial(
-    estimator: TrainingEstimator, experiment: Experiment, trial: int, folder: Path
-) -> Path:
+def export_trial(trainer: Trainer, driver: ExperimentDriver, trial: int, folder: Path) -> Path:
     """Export the retrained model of ``trial`` (see ``netsynth.export``)."""
-    entry = next(e for e in experiment.record.attrs["final"] if e["trial"] == trial)
-    splits = estimator.splits()
+    entry = next(e for e in driver.record.attrs["final"] if e["trial"] == trial)
+    splits = trainer.splits()
     report = export_model(
-        _load(estimator, entry),
+        _load(trainer, entry),
         genotype_from_dict(entry["genotype"]),
         folder,
         input_shape=splits.input_shape,
@@ -302,12 +291,12 @@ def export_trial(
         sample=splits.test.x * splits.std + splits.mean,  # raw inputs: undo the normalization
         class_names=splits.class_names,
         metadata={
-            "experiment": experiment.name,
+            "experiment": driver.name,
             "trial": trial,
             "test_acc": entry.get("test_acc"),
             "val_acc": entry.get("val_acc"),
             "training": entry["training"],
-            "dataset": estimator.data.dataset,
+            "dataset": trainer.data.dataset,
         },
     )
     log.info(
@@ -320,41 +309,34 @@ def export_trial(
     return report.folder
 
 
-def export_winner(estimator: TrainingEstimator, experiment: Experiment) -> None:
-    winner = int(experiment.record.attrs["winner"])
-    folder = export_trial(
-        estimator, experiment, winner, estimator.export_dir(experiment.name) / "model"
-    )
-    _store(experiment, export={"folder": str(folder.resolve()), "trial": winner})
+def export_winner(trainer: Trainer, driver: ExperimentDriver) -> None:
+    winner = int(driver.record.attrs["winner"])
+    folder = export_trial(trainer, driver, winner, trainer.export_dir(driver.name) / "model")
+    _store(driver, export={"folder": str(folder.resolve()), "trial": winner})
 
 
-def export_experiment(experiment: Experiment, folder: Path, trial: int | None = None) -> Path:
+def export_experiment(driver: ExperimentDriver, folder: Path, trial: int | None = None) -> Path:
     """``netsynth export``: the winner of a finished search, or trial ``trial`` — retrained
     from scratch on train+validation when it was not among the retrained candidates."""
-    from netsynth.estimation.training import TrainingEstimator
-    from netsynth.experiment import ExperimentError, estimator_from_config
-
-    estimator = estimator_from_config(experiment.record.config.get("estimator"))
-    if not isinstance(estimator, TrainingEstimator):
+    trainer = estimator_from_config(driver.record.config.get("estimator"))
+    if not isinstance(trainer, TrainingEstimator):
         raise ExperimentError(
-            f"experiment {experiment.name!r} tuned an objective of your own; there is no "
+            f"experiment {driver.name!r} tuned an objective of your own; there is no "
             "netsynth-trained model to export"
         )
-    attrs = experiment.record.attrs
+    attrs = driver.record.attrs
     if trial is None:
         if "winner" not in attrs:
             raise ExperimentError(
-                f"experiment {experiment.name!r} has no tested winner yet (state "
-                f"{experiment.record.state.value}); finish it with `netsynth resume "
-                f"{experiment.name}`, or choose a trial with --trial N"
+                f"experiment {driver.name!r} has no tested winner yet (state "
+                f"{driver.record.state.value}); finish it with `netsynth resume "
+                f"{driver.name}`, or choose a trial with --trial N"
             )
         trial = int(attrs["winner"])
     elif not any(entry["trial"] == trial for entry in attrs.get("final", [])):
-        record = next((t for t in _ranked(experiment) if t.number == trial), None)
+        record = next((t for t in _ranked(driver) if t.number == trial), None)
         if record is None:
-            raise ExperimentError(
-                f"trial {trial} of {experiment.name!r} is not a completed candidate"
-            )
-        retrain_trials(estimator, experiment, [record])
-        test_final(estimator, experiment)
-    return export_trial(estimator, experiment, trial, folder)
+            raise ExperimentError(f"trial {trial} of {driver.name!r} is not a completed candidate")
+        retrain_trials(trainer, driver, [record])
+        test_final(trainer, driver)
+    return export_trial(trainer, driver, trial, folder)
