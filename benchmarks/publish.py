@@ -1,7 +1,7 @@
 """Run a benchmark command and publish its output, with the date and machine, as a results file.
 
     python benchmarks/publish.py NAME [--title TITLE] -- COMMAND [ARG ...]
-    python benchmarks/publish.py --update-docs     # copy every results file into the README
+    python benchmarks/publish.py --update-docs     # copy every results file into the docs
     python benchmarks/publish.py --check-docs      # exit 1 when a copy differs from its file
 
 A figure in the documentation must be the output of a command that anyone can rerun, so the
@@ -12,7 +12,8 @@ count, GPU if any), the load average before and after, the wall time and the exi
 command's output is kept verbatim: scripts that print Markdown tables publish them as they
 are (``--markdown``), others inside a text block.
 
-The README quotes a results file between the markers ``<!-- published: NAME -->`` and
+The documents (``DOCUMENTS``: the README, ``benchmarks/README.md`` and every page under
+``docs/``) quote a results file between the markers ``<!-- published: NAME -->`` and
 ``<!-- /published -->``; ``--update-docs`` rewrites every such block from its file and
 ``--check-docs`` (run by the tests) fails when a block and its file disagree, so a figure and
 its command cannot drift apart.
@@ -33,7 +34,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-DOCUMENTS = (ROOT / "README.md",)
+# The documents that may quote results files: the README, the benchmarks' own README (where
+# every measured table lives) and the documentation site's pages.
+DOCUMENTS = (
+    ROOT / "README.md",
+    ROOT / "benchmarks" / "README.md",
+    *sorted((ROOT / "docs").rglob("*.md")),
+)
 BLOCK = re.compile(
     r"(?P<open><!-- published: (?P<name>[\w.-]+) -->\n)(?P<body>.*?)(?P<close><!-- /published -->)",
     re.DOTALL,

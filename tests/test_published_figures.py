@@ -1,8 +1,9 @@
 """Figures in the docs are copies of results files written by the benchmark that measured them.
 
 ``benchmarks/publish.py`` runs a command and writes its output, headed by the command, date,
-commit and machine, to ``benchmarks/results/NAME.md``; the README quotes such a file between
-``<!-- published: NAME -->`` markers. These tests keep the quotes and the files identical."""
+commit and machine, to ``benchmarks/results/NAME.md``; the README, benchmarks/README.md and the
+pages under docs/ quote such a file between ``<!-- published: NAME -->`` markers. These tests
+keep the quotes and the files identical."""
 
 from __future__ import annotations
 
@@ -32,10 +33,21 @@ def test_every_published_block_in_the_docs_equals_its_results_file() -> None:
     )
 
 
+def _quoted(document: Path) -> list[str]:
+    """The results files a document quotes, by name."""
+    return [match["name"] for match in _publish().BLOCK.finditer(document.read_text("utf-8"))]
+
+
 def test_the_docs_quote_published_results() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    names = [match["name"] for match in _publish().BLOCK.finditer(readme)]
-    assert "examples" in names and "real_data" in names
+    assert "real_data" in _quoted(REPO / "README.md")
+    assert "examples" in _quoted(REPO / "benchmarks" / "README.md")
+
+
+def test_the_readme_the_benchmarks_and_every_docs_page_are_kept_in_sync() -> None:
+    documents = set(_publish().DOCUMENTS)
+    assert REPO / "README.md" in documents
+    assert REPO / "benchmarks" / "README.md" in documents
+    assert set((REPO / "docs").rglob("*.md")) <= documents
 
 
 @pytest.fixture
