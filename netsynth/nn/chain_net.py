@@ -7,23 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet
 from netsynth.nn.layers import dense_layer, out_channels, spatial_layer
 from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.genotype import GenotypeError
 
-
-class ChainNet(nn.Module):
-    def __init__(self, features: nn.Module, pool: nn.Module, classifier: nn.Module) -> None:
-        super().__init__()
-        self.features = features
-        self.pool = pool
-        self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.pool(self.features(x)))
+ChainNet = ClassifierNet  # the name chain networks had before zoo networks shared the class
 
 
 def build_chain(
@@ -32,8 +23,8 @@ def build_chain(
     num_classes: int,
     *,
     width_multiplier: float = 1.0,
-) -> ChainNet:
-    """A ``ChainNet`` for inputs of ``input_shape`` (``(F,)``, ``(C, L)`` or ``(C, H, W)``).
+) -> ClassifierNet:
+    """A ``ClassifierNet`` for inputs of ``input_shape`` (``(F,)``, ``(C, L)`` or ``(C, H, W)``).
 
     Raises ``GenotypeError`` for a genotype the input cannot take; ``netsynth.nn.repair``
     fixes such genotypes beforehand.
@@ -80,4 +71,4 @@ def build_chain(
         head.append(dense_layer(layer, channels, width_multiplier))
         channels = head[-1][0].out_features  # type: ignore[index]
     head.append(nn.Linear(channels, num_classes))
-    return ChainNet(nn.Sequential(*features), pool, nn.Sequential(*head))
+    return ClassifierNet(nn.Sequential(*features), pool, nn.Sequential(*head))

@@ -4,20 +4,25 @@ Every space offers two views (STYLE.md §5): a flat, labelled ``SearchSpace`` of
 and numeric choices for generic strategies (random, TPE, ...), with the training
 hyperparameters in it too, and structured genotypes for NAS-specific ones (mutation,
 morphisms, encodings for predictors). ``decode`` and ``params_of`` translate between them.
+
+``SPACES`` names every space's class. A space class (see ``netsynth.space.space_base``) also
+names its genotype class and its builder, so that registering it here is all it takes for
+specs, ``genotype_from_dict`` and ``netsynth.nn.build`` to know the new space.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
 from netsynth.estimation.training_config import TrainingConfig
+from netsynth.registry import Registry
 from netsynth.space.distributions import ParamValue
-from netsynth.space.genotype import Genotype
+from netsynth.space.genotype import Genotype, GenotypeError
 from netsynth.space.search_space import SearchSpace
+from netsynth.space.space_base import BaseArchitectureSpace
 
 
 class ArchitectureSpace(Protocol):
@@ -68,25 +73,43 @@ class ArchitectureSpace(Protocol):
         ...
 
 
-# space name -> "module:class" (imported on first use).
-SPACES = {
-    "chain": "netsynth.space.chain_space:ChainSpace",
-    "dag": "netsynth.space.dag_space:DagSpace",
-    "cell": "netsynth.space.cell_space:CellSpace",
-    "nb201": "netsynth.space.nb201_space:NB201Space",
-    "zoo": "netsynth.space.zoo_space:ZooSpace",
-    "union": "netsynth.space.union_space:UnionSpace",
-    "shortlist": "netsynth.space.shortlist_space:ShortlistSpace",
-}
+SpaceClass = type[BaseArchitectureSpace[Any, Any]]
+
+# space type -> its class, imported on first use.
+SPACES: Registry[SpaceClass] = Registry(
+    "space type",
+    {
+        "chain": "netsynth.space.chain_space:ChainSpace",
+        "dag": "netsynth.space.dag_space:DagSpace",
+        "cell": "netsynth.space.cell_space:CellSpace",
+        "nb201": "netsynth.space.nb201_space:NB201Space",
+        "zoo": "netsynth.space.zoo_space:ZooSpace",
+        "union": "netsynth.space.union_space:UnionSpace",
+        "shortlist": "netsynth.space.shortlist_space:ShortlistSpace",
+    },
+)
 
 
 def make_architecture_space(config: Mapping[str, Any]) -> ArchitectureSpace:
     """``make_architecture_space({"type": "cell", "nodes": 4})``."""
-    kind = config.get("type", "chain")
-    if kind not in SPACES:
-        raise ValueError(f"unknown space type {kind!r}; known: {', '.join(SPACES)}")
-    module, _, name = SPACES[kind].partition(":")
-    space: ArchitectureSpace = getattr(importlib.import_module(module), name).from_dict(
-        dict(config)
-    )
+    space: ArchitectureSpace = SPACES.resolve(config.get("type", "chain")).from_dict(dict(config))
     return space
+
+
+def genotype_class(kind: str) -> type:
+    """The genotype class of space ``kind``; a ``GenotypeError`` for a kind without one (the
+    union and the shortlist hold other spaces' genotypes)."""
+    space = SPACES.get(kind)
+    if space is None or space.genotype_class is None:
+        known = [name for name, cls in SPACES.items() if cls.genotype_class is not None]
+        raise GenotypeError(f"unknown genotype space {kind!r}; available: {', '.join(known)}")
+    return space.genotype_class
+
+
+def builder_target(kind: str) -> str:
+    """``"module:function"`` of the builder of space ``kind``'s genotypes (see
+    ``netsynth.nn.build``); a ``GenotypeError`` for a kind without one."""
+    space = SPACES.get(kind)
+    if space is None or space.builder is None:
+        raise GenotypeError(f"no builder for genotypes of space {kind!r}")
+    return space.builder

@@ -79,6 +79,7 @@ from netsynth.space.distributions import (
     ParamValue,
 )
 from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.regularized_evolution import trial_rng
@@ -365,13 +366,13 @@ def _nearest(dist: Distribution, value: ParamValue) -> ParamValue:
     return value
 
 
-class OptunaStrategy:
+class OptunaStrategy(BaseStrategy):
     """The shared adapter; subclasses name the sampler and how trials are valued.
 
     Settings are the sampler's own keyword arguments (``n_startup_trials``,
     ``population_size``...), JSON values only; ``seed`` is the strategy's."""
 
-    name: ClassVar[str]
+    name: str
     sampler_class: ClassVar[Callable[..., BaseSampler]]
     defaults: ClassVar[dict[str, Any]] = {}
     # Settings the adapter sets itself.
@@ -384,8 +385,7 @@ class OptunaStrategy:
     def __init__(
         self, seed: int = 0, *, context: StrategyContext | None = None, **settings: Any
     ) -> None:
-        self.seed = int(seed)
-        self.context = context or StrategyContext()
+        super().__init__(seed, context=context)
         self.goal: Goal = self.context.goal
         self.dedupe = bool(settings.pop("dedupe", self.deduplicates))
         if self.dedupe and not self.deduplicates:

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.regularized_evolution import trial_rng
 from netsynth.strategies.representation import Point, Representation
@@ -111,8 +112,20 @@ class Ensemble:
         return rows.mean(axis=0), rows.std(axis=0)
 
 
-class PredictorGuided:
+class PredictorGuided(BaseStrategy):
     name = "bananas"
+    setting_names = (
+        "warmup",
+        "ensemble",
+        "parents",
+        "candidates",
+        "acquisition",
+        "refit_growth",
+        "predictor",
+        "lde",
+        "tau",
+        "min_records",
+    )
 
     def __init__(
         self,
@@ -148,14 +161,13 @@ class PredictorGuided:
                 raise ValueError(f"{name} must be >= 1, got {value}")
         if refit_growth < 1.0:
             raise ValueError(f"refit_growth must be >= 1, got {refit_growth}")
-        self.seed = int(seed)
+        super().__init__(seed, context=context)
         self.warmup = int(warmup)
         self.ensemble = int(ensemble)
         self.parents = int(parents)
         self.candidates = int(candidates)
         self.acquisition = acquisition
         self.refit_growth = float(refit_growth)
-        self.context = context or StrategyContext()
         self.predictor = predictor
         self.lde, self.tau, self.min_records = lde, float(tau), int(min_records)
         self._ranker = (
@@ -298,19 +310,3 @@ class PredictorGuided:
         pick = int(np.argmax(predicted))
         point, attrs = entries[pick]
         return point, {**attrs, "predicted": float(predicted[pick]), "ranked": len(entries)}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "seed": self.seed,
-            "warmup": self.warmup,
-            "ensemble": self.ensemble,
-            "parents": self.parents,
-            "candidates": self.candidates,
-            "acquisition": self.acquisition,
-            "refit_growth": self.refit_growth,
-            "predictor": self.predictor,
-            "lde": self.lde,
-            "tau": self.tau,
-            "min_records": self.min_records,
-        }

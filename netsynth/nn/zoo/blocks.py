@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet
 from netsynth.nn.ops import batch_norm, conv
 
 # Small inputs (MNIST-1D's length 40, digits' 8x8): a stage halves the map only while it is
@@ -83,15 +84,4 @@ def global_pool(dims: int) -> nn.Sequential:
     return nn.Sequential(pool, nn.Flatten())
 
 
-class ZooNet(nn.Module):
-    """features (stem and stages) -> global pooling -> classifier head."""
-
-    def __init__(self, features: nn.Module, pool: nn.Module, classifier: nn.Module) -> None:
-        super().__init__()
-        self.features = features
-        self.pool = pool
-        self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.classifier(self.pool(self.features(x)))
-        return out
+ZooNet = ClassifierNet  # the name zoo networks had before chain networks shared the class

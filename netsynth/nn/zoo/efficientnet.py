@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
-    ZooNet,
     conv_bn_act,
     global_pool,
 )
@@ -34,7 +34,7 @@ STOCHASTIC_DEPTH = 0.2  # B0's drop-connect rate: the last block's; earlier ones
 
 def build_efficientnet(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
-) -> ZooNet:
+) -> ClassifierNet:
     dims, width = len(input_shape) - 1, genotype.width_multiplier
     tracker = SpatialTracker(input_shape[1:])
     channels = round_channels(B0_STEM * width)
@@ -61,4 +61,4 @@ def build_efficientnet(
     last = round_channels(B0_LAST * width)
     layers.append(conv_bn_act(channels, last, 1, 1, dims, nn.SiLU))
     classifier = nn.Sequential(nn.Dropout(DROPOUT), nn.Linear(last, num_classes))
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), classifier)
+    return ClassifierNet(nn.Sequential(*layers), global_pool(dims), classifier)

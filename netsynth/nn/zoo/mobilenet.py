@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
-    ZooNet,
     conv_bn_act,
     global_pool,
 )
@@ -45,13 +45,15 @@ V3_DROPOUT = 0.2
 
 def build_mobilenet(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
-) -> ZooNet:
+) -> ClassifierNet:
     if genotype.variant == "v2":
         return _build_v2(genotype, input_shape, num_classes)
     return _build_v3_small(genotype, input_shape, num_classes)
 
 
-def _build_v2(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int) -> ZooNet:
+def _build_v2(
+    genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
+) -> ClassifierNet:
     dims, width = len(input_shape) - 1, genotype.width_multiplier
     tracker = SpatialTracker(input_shape[1:])
     channels = round_channels(V2_STEM * width)
@@ -65,12 +67,12 @@ def _build_v2(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: 
             channels = out
     last = round_channels(V2_LAST * width)
     layers.append(conv_bn_act(channels, last, 1, 1, dims, nn.ReLU6))
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), nn.Linear(last, num_classes))
+    return ClassifierNet(nn.Sequential(*layers), global_pool(dims), nn.Linear(last, num_classes))
 
 
 def _build_v3_small(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
-) -> ZooNet:
+) -> ClassifierNet:
     dims, width = len(input_shape) - 1, genotype.width_multiplier
     tracker = SpatialTracker(input_shape[1:])
     channels = round_channels(V3_STEM * width)
@@ -94,4 +96,4 @@ def _build_v3_small(
     classifier = nn.Sequential(
         nn.Linear(last, head), nn.Hardswish(), nn.Dropout(V3_DROPOUT), nn.Linear(head, num_classes)
     )
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), classifier)
+    return ClassifierNet(nn.Sequential(*layers), global_pool(dims), classifier)
