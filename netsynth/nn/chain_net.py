@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from netsynth.nn.classifier_net import ClassifierNet
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.layers import dense_layer, out_channels, spatial_layer
 from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.genotype import GenotypeError
@@ -54,16 +54,7 @@ def build_chain(
             raise GenotypeError(f"layer {index} ({layer.op}) comes after a dense layer")
         features.append(spatial_layer(layer, channels, dims, width_multiplier))
         channels = out_channels(layer, channels, width_multiplier)
-    if dims == 0:
-        pool: nn.Module = nn.Identity()
-    elif genotype.global_pool == "avg":
-        pool = nn.Sequential(
-            nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1), nn.Flatten()
-        )
-    else:
-        pool = nn.Sequential(
-            nn.AdaptiveMaxPool1d(1) if dims == 1 else nn.AdaptiveMaxPool2d(1), nn.Flatten()
-        )
+    pool = nn.Identity() if dims == 0 else global_pool(dims, genotype.global_pool)
     head: list[nn.Module] = []
     for layer in genotype.layers:
         if layer.is_spatial:

@@ -25,3 +25,13 @@ class ClassifierNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.classifier(self.pool(self.features(x)))
         return out
+
+
+def global_pool(dims: int, kind: str = "avg") -> nn.Sequential:
+    """(N, C, *spatial) -> (N, C): adaptive ``kind`` ("avg" or "max") pooling to one position
+    per channel, then flatten; ``dims`` is 1 for sequences, 2 for images."""
+    if kind == "avg":
+        pool: nn.Module = nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1)
+    else:
+        pool = nn.AdaptiveMaxPool1d(1) if dims == 1 else nn.AdaptiveMaxPool2d(1)
+    return nn.Sequential(pool, nn.Flatten())

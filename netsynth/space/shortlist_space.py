@@ -140,9 +140,6 @@ class ShortlistSpace(BaseArchitectureSpace[ShortlistSpaceConfig, Genotype]):
         kind = str(genotype.to_dict().get("space", "chain"))
         return make_architecture_space({"type": kind}).graph(genotype)
 
-    def genotype_from_dict(self, data: dict[str, Any]) -> Genotype:
-        return genotype_from_dict(data)
-
 
 # TrainingConfig: what ``decode`` returns beside the genotype.
 __all__ = ["ARCHITECTURE", "ShortlistSpace", "ShortlistSpaceConfig", "TrainingConfig"]

@@ -20,7 +20,7 @@ import numpy as np
 
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.distributions import ParamValue
-from netsynth.space.genotype import Genotype, GenotypeError
+from netsynth.space.genotype import Genotype, GenotypeError, genotype_from_dict
 from netsynth.space.search_space import SearchSpace, checked_params
 from netsynth.space.training_space import (
     FlatBuilder,
@@ -117,11 +117,12 @@ class BaseArchitectureSpace(Generic[ConfigT, GenotypeT]):
             return genotype
         return options[int(rng.integers(len(options)))]
 
-    def genotype_from_dict(self, data: dict[str, Any]) -> GenotypeT:
-        """A genotype of this space, read from its ``to_dict``."""
+    def genotype_from_dict(self, data: dict[str, Any]) -> Genotype:
+        """A genotype of this space, read from its ``to_dict`` (a space of other spaces'
+        genotypes reads any of them)."""
         if self.genotype_class is None:
-            raise NotImplementedError(f"{type(self).__name__} must define genotype_from_dict")
-        genotype: GenotypeT = self.genotype_class.from_dict(data)  # type: ignore[attr-defined]
+            return genotype_from_dict(data)
+        genotype: Genotype = self.genotype_class.from_dict(data)  # type: ignore[attr-defined]
         return genotype
 
     def _own(self, genotype: Genotype) -> GenotypeT:

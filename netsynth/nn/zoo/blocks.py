@@ -78,10 +78,4 @@ class SqueezeExcite(nn.Module):
         return x * weights
 
 
-def global_pool(dims: int) -> nn.Sequential:
-    """(N, C, *spatial) -> (N, C)."""
-    pool = nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1)
-    return nn.Sequential(pool, nn.Flatten())
-
-
 ZooNet = ClassifierNet  # the name zoo networks had before chain networks shared the class

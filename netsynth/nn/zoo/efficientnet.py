@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from torch import nn
 
-from netsynth.nn.classifier_net import ClassifierNet
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
     conv_bn_act,
-    global_pool,
 )
 from netsynth.nn.zoo.inverted_residual import (
     InvertedResidual,

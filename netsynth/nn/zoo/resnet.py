@@ -11,13 +11,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from netsynth.nn.classifier_net import ClassifierNet
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.ops import batch_norm, conv
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
     SqueezeExcite,
     conv_bn_act,
-    global_pool,
 )
 from netsynth.space.zoo_genotype import ZooGenotype
 from netsynth.space.zoo_tables import RESNET_WIDTHS, round_channels, scale_repeats

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from torch import nn
 
-from netsynth.nn.classifier_net import ClassifierNet
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
     conv_bn_act,
-    global_pool,
 )
 from netsynth.space.zoo_genotype import ZooGenotype
 from netsynth.space.zoo_tables import VGG_CONVS, VGG_WIDTHS, round_channels, scale_repeats

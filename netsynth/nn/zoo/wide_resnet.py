@@ -12,11 +12,10 @@ import re
 import torch
 from torch import nn
 
-from netsynth.nn.classifier_net import ClassifierNet
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.ops import batch_norm, conv
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
-    global_pool,
 )
 from netsynth.space.zoo_genotype import ZooGenotype
 from netsynth.space.zoo_tables import WRN_STEM, WRN_WIDTHS, round_channels, scale_repeats
