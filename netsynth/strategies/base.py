@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from netsynth.candidate import Candidate
 from netsynth.space.search_space import SearchSpace
 from netsynth.strategies.context import StrategyContext
+from netsynth.strategies.representation import Representation
 from netsynth.trial_record import TrialRecord
 
 
@@ -39,12 +40,21 @@ class BaseStrategy:
     def __init__(self, seed: int = 0, *, context: StrategyContext | None = None) -> None:
         self.seed = int(seed)
         self.context = context or StrategyContext()
+        self._representation: Representation | None = None
 
     def propose(
         self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
     ) -> list[Candidate]:
         """One candidate per entry of ``numbers`` (the trial numbers being filled)."""
         raise NotImplementedError(f"{type(self).__name__} must define propose")
+
+    def _view(self, space: SearchSpace) -> Representation:
+        """How this strategy sees the candidates of ``space`` (with the context's architecture
+        space): built once, kept while the space stays the same."""
+        view = self._representation
+        if view is None or (view.space is not space and view.space != space):
+            view = self._representation = Representation(space, self.context.architecture)
+        return view
 
     def to_dict(self) -> dict[str, Any]:
         settings = {name: getattr(self, name) for name in self.setting_names}

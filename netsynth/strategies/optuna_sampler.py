@@ -83,7 +83,6 @@ from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.regularized_evolution import trial_rng
-from netsynth.strategies.representation import Representation
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord, TrialState
 
@@ -390,7 +389,6 @@ class OptunaStrategy(BaseStrategy):
         self.dedupe = bool(settings.pop("dedupe", self.deduplicates))
         if self.dedupe and not self.deduplicates:
             raise ValueError(f"{self.name} does not take dedupe")
-        self._representation: Representation | None = None
         signature = set(inspect.signature(self.sampler_class).parameters)
         accepted = signature - self.reserved
         unknown = sorted(set(settings) - accepted)
@@ -498,9 +496,7 @@ class OptunaStrategy(BaseStrategy):
         seeded by the trial number), as evolution does; Optuna's samplers repeat themselves
         on small categorical spaces, where a repeat costs a trial and teaches nothing. The
         mirror then no longer matches the history and is rebuilt at the next proposal."""
-        view = self._representation
-        if view is None or (view.space is not space and view.space != space):
-            view = self._representation = Representation(space, self.context.architecture)
+        view = self._view(space)
         seen = view.trial_keys(history)
         out = []
         for number, candidate in zip(numbers, candidates, strict=True):

@@ -182,15 +182,9 @@ class PredictorGuided(BaseStrategy):
             if predictor == "tap"
             else None
         )
-        self._view: Representation | None = None
         self._model: tuple[tuple[int, ...], Ensemble] | None = None  # (trials fitted on, model)
         self._encodings: dict[int, np.ndarray] = {}  # trial number -> encoding
         self._entries: dict[int, tuple[int, float, Point]] = {}  # trial id -> scored entry
-
-    def _representation(self, space: SearchSpace) -> Representation:
-        if self._view is None or self._view.space is not space:
-            self._view = Representation(space, self.context.architecture)
-        return self._view
 
     def _fitted(self, view: Representation, scored: list[tuple[int, float, Point]]) -> Ensemble:
         """The ensemble for the largest scheduled size the history reaches."""
@@ -225,7 +219,7 @@ class PredictorGuided(BaseStrategy):
     def propose(
         self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
     ) -> list[Candidate]:
-        view = self._representation(space)
+        view = self._view(space)
         scored = sorted(entry for t in history if (entry := self._entry(view, t)))
         seen = view.trial_keys(history)
         own = self._ranker.own_records(history) if self._ranker is not None else []

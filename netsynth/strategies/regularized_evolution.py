@@ -79,13 +79,7 @@ class RegularizedEvolution(BaseStrategy):
         self.population = int(population)
         self.sample_size = int(sample_size)
         self.dedupe = bool(dedupe)
-        self._representation: Representation | None = None
         self._entries: dict[int, tuple[int, float, Point, tuple[float, ...]]] = {}
-
-    def _view(self, space: SearchSpace) -> Representation:
-        if self._representation is None or self._representation.space is not space:
-            self._representation = Representation(space, self.context.architecture)
-        return self._representation
 
     def _entry(
         self, view: Representation, trial: TrialRecord
