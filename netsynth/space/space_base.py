@@ -4,7 +4,8 @@ A space is one class in one file: its ``kind`` (the ``type`` a spec names), its 
 ``config_class``, its ``genotype_class``, the ``builder`` that turns its genotypes into
 modules, and the parts that are its own — the architecture choices of its flat view
 (``_add_choices``), how flat values become a genotype and back (``_genotype_of``,
-``_architecture_params``) and its local changes (``neighbours``). The base adds the training
+``_architecture_params``), its local changes (``neighbours``), and what the protocol asks of
+each space alone (``encode``, ``canonical``, ``repair``, ``graph``). The base adds the training
 hyperparameters, writes ``decode``, ``params_of``, ``sample``, ``mutate``, ``from_dict`` /
 ``to_dict`` and ``genotype_from_dict``, and checks that a genotype is of the space's kind.
 Registered in ``netsynth.space.architecture_space.SPACES``, a space is found by specs,
@@ -13,7 +14,7 @@ Registered in ``netsynth.space.architecture_space.SPACES``, a space is found by 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -78,6 +79,22 @@ class BaseArchitectureSpace(Generic[ConfigT, GenotypeT]):
 
     def neighbours(self, genotype: Genotype) -> list[Genotype]:
         """Every genotype one local change away."""
+        raise NotImplementedError
+
+    def encode(self, genotype: Genotype) -> np.ndarray:
+        """A fixed-length float vector of the genotype, for predictors."""
+        raise NotImplementedError
+
+    def canonical(self, genotype: Genotype) -> Genotype:
+        """The representative of the genotype's equivalence class."""
+        raise NotImplementedError
+
+    def repair(self, genotype: Genotype, input_shape: Sequence[int]) -> Genotype:
+        """A genotype the input can take (or ``GenotypeError`` if none is near)."""
+        raise NotImplementedError
+
+    def graph(self, genotype: Genotype) -> dict[str, Any]:
+        """Nodes and edges for drawing (see ``ArchitectureSpace.graph``)."""
         raise NotImplementedError
 
     # -- the flat view -------------------------------------------------------------------------
