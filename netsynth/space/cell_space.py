@@ -122,9 +122,6 @@ class CellSpace(BaseArchitectureSpace[CellSpaceConfig, CellGenotype]):
     """A normal and a reduction cell of ``nodes`` nodes in a (searched or fixed) skeleton,
     plus training hyperparameters."""
 
-    kind = "cell"
-    config_class = CellSpaceConfig
-    genotype_class = CellGenotype
     builder = "netsynth.nn.cell_net:build_cell_net"
 
     def _prepare(self) -> None:

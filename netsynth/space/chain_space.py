@@ -27,7 +27,7 @@ from pydantic import Field, model_validator
 
 from netsynth.estimation.training_config import TrainingConfig
 from netsynth.space.chain_genotype import POOL_OPS, ChainGenotype, Layer
-from netsynth.space.distributions import ChoiceValue, IntDistribution, ParamValue
+from netsynth.space.distributions import ChoiceValue, ParamValue
 from netsynth.space.genotype import Genotype
 from netsynth.space.one_hot import one_hot, unique
 from netsynth.space.search_space import Condition
@@ -77,19 +77,13 @@ class ChainSpaceConfig(Strict):
 class ChainSpace(BaseArchitectureSpace[ChainSpaceConfig, ChainGenotype]):
     """A chain of ``min_layers``..``max_layers`` layers plus training hyperparameters."""
 
-    kind = "chain"
-    config_class = ChainSpaceConfig
-    genotype_class = ChainGenotype
     builder = "netsynth.nn.chain_net:build_chain"
 
     # -- the flat view -------------------------------------------------------------------------
 
     def _add_choices(self, flat: FlatBuilder) -> None:
         c = self.config
-        if c.min_layers == c.max_layers:
-            flat.fixed["layers"] = c.max_layers
-        else:
-            flat.distributions["layers"] = IntDistribution(c.min_layers, c.max_layers)
+        flat.add_count("layers", c.min_layers, c.max_layers)
         ops = unique(c.ops)
         weighted = tuple(op for op in ops if op in _WEIGHTED)
         kerneled = tuple(op for op in ops if op in _KERNELED)

@@ -39,7 +39,7 @@ from netsynth.space.dag_genotype import (
     DagNode,
     pooled_size,
 )
-from netsynth.space.distributions import IntDistribution, ParamValue
+from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
 from netsynth.space.one_hot import one_hot, unique
 from netsynth.space.search_space import Condition
@@ -89,19 +89,13 @@ class DagSpaceConfig(Strict):
 class DagSpace(BaseArchitectureSpace[DagSpaceConfig, DagGenotype]):
     """DAGs of ``min_nodes``..``max_nodes`` nodes plus training hyperparameters."""
 
-    kind = "dag"
-    config_class = DagSpaceConfig
-    genotype_class = DagGenotype
     builder = "netsynth.nn.dag_net:build_dag"
 
     # -- the flat view -------------------------------------------------------------------------
 
     def _add_choices(self, flat: FlatBuilder) -> None:
         c = self.config
-        if c.min_nodes == c.max_nodes:
-            flat.fixed["nodes"] = c.max_nodes
-        else:
-            flat.distributions["nodes"] = IntDistribution(c.min_nodes, c.max_nodes)
+        flat.add_count("nodes", c.min_nodes, c.max_nodes)
         flat.add("stem_width", c.stem_widths)
         ops = unique(c.ops)
         convs = tuple(op for op in ops if op in CONV_OPS)

@@ -68,9 +68,6 @@ class NB201SpaceConfig(Strict):
 class NB201Space(BaseArchitectureSpace[NB201SpaceConfig, NB201Genotype]):
     """Six edges, each one op of ``config.ops``; ``len(ops) ** 6`` cells."""
 
-    kind = "nb201"
-    config_class = NB201SpaceConfig
-    genotype_class = NB201Genotype
     builder = "netsynth.nn.nb201_net:build_nb201"
 
     def _prepare(self) -> None:

@@ -61,9 +61,6 @@ class Shortlisted:
 class ShortlistSpace(BaseArchitectureSpace[ShortlistSpaceConfig, Genotype]):
     """Given architectures (already repaired for the data) x training hyperparameters."""
 
-    kind = "shortlist"
-    config_class = ShortlistSpaceConfig
-
     def _prepare(self) -> None:
         self.candidates = [
             Shortlisted(entry.trial, genotype_from_dict(entry.genotype))

@@ -1,8 +1,10 @@
 """``BaseArchitectureSpace``: what every architecture space shares, written once.
 
-A space is one class in one file: its ``kind`` (the ``type`` a spec names), its pydantic
-``config_class``, its ``genotype_class``, the ``builder`` that turns its genotypes into
-modules, and the parts that are its own — the architecture choices of its flat view
+A space is one class in one file. ``class ChainSpace(BaseArchitectureSpace[ChainSpaceConfig,
+ChainGenotype])`` names its pydantic configuration (``config_class``, whose ``type`` is the
+space's ``kind``, the name a spec uses) and its genotypes (``genotype_class``; ``Genotype``
+itself for a space of other spaces' genotypes); ``builder`` names the function that turns its
+genotypes into modules. The rest is what is its own — the architecture choices of its flat view
 (``_add_choices``), how flat values become a genotype and back (``_genotype_of``,
 ``_architecture_params``), its local changes (``neighbours``), and what the protocol asks of
 each space alone (``encode``, ``canonical``, ``repair``, ``graph``). The base adds the training
@@ -15,7 +17,7 @@ Registered in ``netsynth.space.architecture_space.SPACES``, a space is found by 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 import numpy as np
 
@@ -39,13 +41,23 @@ SpaceT = TypeVar("SpaceT", bound="BaseArchitectureSpace[Any, Any]")
 class BaseArchitectureSpace(Generic[ConfigT, GenotypeT]):
     """The ``ArchitectureSpace`` protocol's shared half; see the module docstring."""
 
-    kind: str
-    config_class: type[ConfigT]
-    # The genotypes of this space; None for a space of other spaces' genotypes (union,
-    # shortlist), which reads genotypes through ``genotype_from_dict``.
-    genotype_class: type[GenotypeT] | None = None
+    # Set from the class's type arguments (see ``__init_subclass__``).
+    kind: ClassVar[str]
+    config_class: ClassVar[type[Any]]
+    # None for a space of other spaces' genotypes (union, shortlist), which reads genotypes
+    # through ``genotype_from_dict``.
+    genotype_class: ClassVar[type[Any] | None] = None
     # "module:function(genotype, input_shape, num_classes, *, width_multiplier)".
-    builder: str | None = None
+    builder: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is BaseArchitectureSpace:
+                config_class, genotype_class = get_args(base)
+                cls.config_class = config_class
+                cls.kind = config_class.model_fields["type"].default
+                cls.genotype_class = None if genotype_class is Genotype else genotype_class
 
     def __init__(self, config: ConfigT | None = None) -> None:
         self.config: ConfigT = config if config is not None else self.config_class()
@@ -139,7 +151,7 @@ class BaseArchitectureSpace(Generic[ConfigT, GenotypeT]):
         genotypes reads any of them)."""
         if self.genotype_class is None:
             return genotype_from_dict(data)
-        genotype: Genotype = self.genotype_class.from_dict(data)  # type: ignore[attr-defined]
+        genotype: Genotype = self.genotype_class.from_dict(data)
         return genotype
 
     def _own(self, genotype: Genotype) -> GenotypeT:

@@ -105,9 +105,6 @@ class UnionSpaceConfig(Strict):
 class UnionSpace(BaseArchitectureSpace[UnionSpaceConfig, Genotype]):
     """Members' spaces side by side; a trial picks one member and searches within it."""
 
-    kind = "union"
-    config_class = UnionSpaceConfig
-
     def __init__(self, config: UnionSpaceConfig) -> None:
         super().__init__(config)
         rng = np.random.default_rng(0)

@@ -119,9 +119,6 @@ class ZooSpaceConfig(Strict):
 class ZooSpace(BaseArchitectureSpace[ZooSpaceConfig, ZooGenotype]):
     """Standard architectures from ``families``, each with its variants and multipliers."""
 
-    kind = "zoo"
-    config_class = ZooSpaceConfig
-    genotype_class = ZooGenotype
     builder = "netsynth.nn.zoo:build_zoo"
 
     def _prepare(self) -> None:

@@ -50,9 +50,6 @@ class LadderConfig(Strict):
 
 
 class LadderSpace(BaseArchitectureSpace[LadderConfig, Width]):
-    kind = "ladder"
-    config_class = LadderConfig
-    genotype_class = Width
     builder = f"{__name__}:build_ladder"
 
     def _add_choices(self, flat: FlatBuilder) -> None:
@@ -83,6 +80,11 @@ def ladder() -> Iterator[LadderSpace]:
     SPACES.register("ladder", LadderSpace)
     yield make_architecture_space({"type": "ladder", "units": [4, 8]})  # type: ignore[misc]
     SPACES.unregister("ladder")
+
+
+def test_the_type_arguments_name_the_config_the_genotype_and_the_kind() -> None:
+    assert LadderSpace.config_class is LadderConfig and LadderSpace.genotype_class is Width
+    assert LadderSpace.kind == "ladder"
 
 
 def test_a_registered_space_is_made_from_its_config_and_round_trips(ladder: LadderSpace) -> None:

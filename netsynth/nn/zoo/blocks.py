@@ -14,6 +14,7 @@ from torch import nn
 
 from netsynth.nn.classifier_net import ClassifierNet
 from netsynth.nn.ops import batch_norm, conv
+from netsynth.space.zoo_tables import round_channels
 
 # Small inputs (MNIST-1D's length 40, digits' 8x8): a stage halves the map only while it is
 # at least this long, so the last stages of deep families run at 2 (or 3) positions.
@@ -52,6 +53,17 @@ def conv_bn_act(
     if act is not None:
         layers.append(act())
     return nn.Sequential(*layers)
+
+
+def stem(
+    input_shape: tuple[int, ...], channels: float, act: Callable[[], nn.Module]
+) -> tuple[int, SpatialTracker, int, list[nn.Module]]:
+    """How the inverted-residual families begin: ``dims``, a tracker of the map's size, the
+    stem's channels and the layer list holding the stem (3x3 stride-1 conv - batch norm -
+    ``act``, to ``channels`` rounded to a multiple of 8)."""
+    dims, out = len(input_shape) - 1, round_channels(channels)
+    layers: list[nn.Module] = [conv_bn_act(input_shape[0], out, 3, 1, dims, act)]
+    return dims, SpatialTracker(input_shape[1:]), out, layers
 
 
 class SqueezeExcite(nn.Module):

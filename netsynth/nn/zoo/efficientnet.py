@@ -15,8 +15,8 @@ from torch import nn
 
 from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.zoo.blocks import (
-    SpatialTracker,
     conv_bn_act,
+    stem,
 )
 from netsynth.nn.zoo.inverted_residual import (
     InvertedResidual,
@@ -34,10 +34,8 @@ STOCHASTIC_DEPTH = 0.2  # B0's drop-connect rate: the last block's; earlier ones
 def build_efficientnet(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
 ) -> ClassifierNet:
-    dims, width = len(input_shape) - 1, genotype.width_multiplier
-    tracker = SpatialTracker(input_shape[1:])
-    channels = round_channels(B0_STEM * width)
-    layers: list[nn.Module] = [conv_bn_act(input_shape[0], channels, 3, 1, dims, nn.SiLU)]
+    width = genotype.width_multiplier
+    dims, tracker, channels, layers = stem(input_shape, B0_STEM * width, nn.SiLU)
     blocks = sum(scale_repeats(stage[-1], genotype.depth_multiplier) for stage in B0_STAGES)
     for expand, kernel, s, c_out, repeats in B0_STAGES:
         out = round_channels(c_out * width)

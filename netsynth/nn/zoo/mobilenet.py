@@ -16,8 +16,8 @@ from torch import nn
 
 from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.zoo.blocks import (
-    SpatialTracker,
     conv_bn_act,
+    stem,
 )
 from netsynth.nn.zoo.inverted_residual import (
     InvertedResidual,
@@ -53,10 +53,8 @@ def build_mobilenet(
 def _build_v2(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
 ) -> ClassifierNet:
-    dims, width = len(input_shape) - 1, genotype.width_multiplier
-    tracker = SpatialTracker(input_shape[1:])
-    channels = round_channels(V2_STEM * width)
-    layers: list[nn.Module] = [conv_bn_act(input_shape[0], channels, 3, 1, dims, nn.ReLU6)]
+    width = genotype.width_multiplier
+    dims, tracker, channels, layers = stem(input_shape, V2_STEM * width, nn.ReLU6)
     for t, c, n, s in V2_STAGES:
         out = round_channels(c * width)
         for index in range(scale_repeats(n, genotype.depth_multiplier)):
@@ -72,10 +70,8 @@ def _build_v2(
 def _build_v3_small(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
 ) -> ClassifierNet:
-    dims, width = len(input_shape) - 1, genotype.width_multiplier
-    tracker = SpatialTracker(input_shape[1:])
-    channels = round_channels(V3_STEM * width)
-    layers: list[nn.Module] = [conv_bn_act(input_shape[0], channels, 3, 1, dims, nn.Hardswish)]
+    width = genotype.width_multiplier
+    dims, tracker, channels, layers = stem(input_shape, V3_STEM * width, nn.Hardswish)
     for stage in v3_stages():
         blocks = v3_stage_blocks(stage, genotype.depth_multiplier)
         for index, (kernel, expanded, c_out, se, hswish, s) in enumerate(blocks):
