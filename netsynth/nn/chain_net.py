@@ -29,6 +29,7 @@ def build_chain(
     Raises ``GenotypeError`` for a genotype the input cannot take; ``netsynth.nn.repair``
     fixes such genotypes beforehand.
 
+    >>> import torch
     >>> from netsynth.space.chain_genotype import Layer
     >>> net = build_chain(ChainGenotype((Layer("conv", 8, 3),)), (1, 40), 10)
     >>> net(torch.zeros(2, 1, 40)).shape

@@ -96,7 +96,7 @@ def make_architecture_space(config: Mapping[str, Any]) -> ArchitectureSpace:
     return space
 
 
-def genotype_class(kind: str) -> type:
+def genotype_class(kind: str) -> type[Any]:
     """The genotype class of space ``kind``; a ``GenotypeError`` for a kind without one (the
     union and the shortlist hold other spaces' genotypes)."""
     space = SPACES.get(kind)

@@ -42,7 +42,7 @@ class BaseArchitectureSpace(Generic[ConfigT, GenotypeT]):
     """The ``ArchitectureSpace`` protocol's shared half; see the module docstring."""
 
     # Set from the class's type arguments (see ``__init_subclass__``).
-    kind: ClassVar[str]
+    kind: str
     config_class: ClassVar[type[Any]]
     # None for a space of other spaces' genotypes (union, shortlist), which reads genotypes
     # through ``genotype_from_dict``.
@@ -160,4 +160,5 @@ class BaseArchitectureSpace(Generic[ConfigT, GenotypeT]):
             raise GenotypeError(
                 f"a {self.kind} space takes {self.kind} genotypes, got {type(genotype).__name__}"
             )
-        return genotype
+        own: GenotypeT = genotype
+        return own

@@ -129,8 +129,9 @@ def test_genotypes_are_read_and_built_through_the_registry(ladder: LadderSpace) 
 
 
 def test_another_space_genotype_is_refused_by_name(ladder: LadderSpace) -> None:
+    training = ladder.decode(ladder.flat().sample(np.random.default_rng(0)))[1]
     with pytest.raises(GenotypeError, match="a ladder space takes ladder genotypes, got Chain"):
-        ladder.params_of(ChainGenotype((Layer("dense", 8),)), ladder.decode({"units": 4})[1])
+        ladder.params_of(ChainGenotype((Layer("dense", 8),)), training)
 
 
 def test_unknown_kinds_fail_naming_the_known_ones() -> None:
