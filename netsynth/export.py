@@ -31,7 +31,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from netsynth.nn.build import build
-from netsynth.space.genotype import Genotype, genotype_from_dict
+from netsynth.space.genotype import Genotype
+from netsynth.space.space_kinds import genotype_from_dict
 
 FORMAT = "netsynth-model"
 FORMAT_VERSION = 1

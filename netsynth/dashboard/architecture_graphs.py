@@ -10,7 +10,8 @@ from typing import Any
 from netsynth.dashboard.diagrams import architecture_svg
 from netsynth.experiment_record import ExperimentRecord
 from netsynth.space.architecture_space import ArchitectureSpace, make_architecture_space
-from netsynth.space.genotype import GenotypeError, genotype_from_dict
+from netsynth.space.genotype import GenotypeError
+from netsynth.space.space_kinds import genotype_from_dict
 from netsynth.trial_record import TrialRecord
 
 # What a stored record that does not fit its space raises; the page then shows no diagram.

@@ -12,12 +12,18 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from netsynth.data.builtin import load_digits, load_mnist1d
 from netsynth.data.dataset import DataError, Dataset
 from netsynth.data.files import FORMATS, load_file
+from netsynth.registry import Registry
 
-# name -> factory(*, seed, options) -> Dataset
-BUILTIN: dict[str, Callable[..., Dataset]] = {"digits": load_digits, "mnist1d": load_mnist1d}
+# name -> factory(*, seed, options) -> Dataset, imported on first use.
+BUILTIN: Registry[Callable[..., Dataset]] = Registry(
+    "built-in dataset",
+    {
+        "digits": "netsynth.data.builtin:load_digits",
+        "mnist1d": "netsynth.data.builtin:load_mnist1d",
+    },
+)
 
 
 def load_dataset(

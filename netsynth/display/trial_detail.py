@@ -93,7 +93,7 @@ def trial_lines(experiment: ExperimentView, trial: TrialRecord) -> list[str]:
 
 def _graph(experiment: ExperimentView, trial: TrialRecord) -> dict[str, Any] | None:
     from netsynth.space.architecture_space import make_architecture_space
-    from netsynth.space.genotype import genotype_from_dict
+    from netsynth.space.space_kinds import genotype_from_dict
 
     estimator = experiment.record.config.get("estimator") or {}
     if "genotype" not in trial.attrs:

@@ -412,7 +412,7 @@ class TrainingEstimator:
         from safetensors import safe_open
 
         from netsynth.estimation.weight_inheritance import inherit
-        from netsynth.space.genotype import genotype_from_dict
+        from netsynth.space.space_kinds import genotype_from_dict
 
         path = self._weights_path(experiment, parent)
         with safe_open(str(path), framework="pt") as handle:  # type: ignore[no-untyped-call]

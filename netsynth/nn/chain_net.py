@@ -7,23 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.layers import dense_layer, out_channels, spatial_layer
 from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.genotype import GenotypeError
 
-
-class ChainNet(nn.Module):
-    def __init__(self, features: nn.Module, pool: nn.Module, classifier: nn.Module) -> None:
-        super().__init__()
-        self.features = features
-        self.pool = pool
-        self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.pool(self.features(x)))
+ChainNet = ClassifierNet  # the name chain networks had before zoo networks shared the class
 
 
 def build_chain(
@@ -32,12 +23,13 @@ def build_chain(
     num_classes: int,
     *,
     width_multiplier: float = 1.0,
-) -> ChainNet:
-    """A ``ChainNet`` for inputs of ``input_shape`` (``(F,)``, ``(C, L)`` or ``(C, H, W)``).
+) -> ClassifierNet:
+    """A ``ClassifierNet`` for inputs of ``input_shape`` (``(F,)``, ``(C, L)`` or ``(C, H, W)``).
 
     Raises ``GenotypeError`` for a genotype the input cannot take; ``netsynth.nn.repair``
     fixes such genotypes beforehand.
 
+    >>> import torch
     >>> from netsynth.space.chain_genotype import Layer
     >>> net = build_chain(ChainGenotype((Layer("conv", 8, 3),)), (1, 40), 10)
     >>> net(torch.zeros(2, 1, 40)).shape
@@ -63,16 +55,7 @@ def build_chain(
             raise GenotypeError(f"layer {index} ({layer.op}) comes after a dense layer")
         features.append(spatial_layer(layer, channels, dims, width_multiplier))
         channels = out_channels(layer, channels, width_multiplier)
-    if dims == 0:
-        pool: nn.Module = nn.Identity()
-    elif genotype.global_pool == "avg":
-        pool = nn.Sequential(
-            nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1), nn.Flatten()
-        )
-    else:
-        pool = nn.Sequential(
-            nn.AdaptiveMaxPool1d(1) if dims == 1 else nn.AdaptiveMaxPool2d(1), nn.Flatten()
-        )
+    pool = nn.Identity() if dims == 0 else global_pool(dims, genotype.global_pool)
     head: list[nn.Module] = []
     for layer in genotype.layers:
         if layer.is_spatial:
@@ -80,4 +63,4 @@ def build_chain(
         head.append(dense_layer(layer, channels, width_multiplier))
         channels = head[-1][0].out_features  # type: ignore[index]
     head.append(nn.Linear(channels, num_classes))
-    return ChainNet(nn.Sequential(*features), pool, nn.Sequential(*head))
+    return ClassifierNet(nn.Sequential(*features), pool, nn.Sequential(*head))

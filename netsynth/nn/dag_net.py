@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from netsynth.nn.classifier_net import global_pool
 from netsynth.nn.layers import scaled, spatial_layer
 from netsynth.nn.ops import batch_norm, conv
 from netsynth.space.chain_genotype import Layer
@@ -104,10 +105,7 @@ def build_dag(
         cell, out = _cell(node, channels, depths, dims, width_multiplier)
         cells.append(cell)
         channels.append(out)
-    adaptive: type[nn.Module] = nn.AdaptiveAvgPool1d if dims == 1 else nn.AdaptiveAvgPool2d
-    if g.global_pool == "max":
-        adaptive = nn.AdaptiveMaxPool1d if dims == 1 else nn.AdaptiveMaxPool2d
-    pool = nn.Sequential(adaptive(1), nn.Flatten())
+    pool = global_pool(dims, g.global_pool)
     return DagNet(stem, cells, pool, nn.Linear(channels[-1], num_classes))
 
 

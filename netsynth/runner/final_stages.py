@@ -38,7 +38,7 @@ from netsynth.runner.machine_check import measure_machine
 from netsynth.runner.retries import first_attempt
 from netsynth.runner.run_clock import deadline
 from netsynth.runner.stored_estimator import estimator_from_config
-from netsynth.space.genotype import genotype_from_dict
+from netsynth.space.space_kinds import genotype_from_dict
 from netsynth.tapas.dataset_characterization import characterize
 from netsynth.tapas.experiment_records import record_experiment
 from netsynth.training_config import TrainingConfig

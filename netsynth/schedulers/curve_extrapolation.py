@@ -11,19 +11,18 @@ an accuracy in [0, 1]); see ``curve_models``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from netsynth.objective import Direction, Objective
+from netsynth.schedulers.base import BaseScheduler
 from netsynth.schedulers.curve_models import forecast
-from netsynth.schedulers.reports import curve, latest
-from netsynth.schedulers.scheduler import CONTINUE, Decision, Placement
-from netsynth.strategies.strategy import Candidate
+from netsynth.schedulers.scheduler import CONTINUE, Decision
 from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_reports import curve, latest
 
 
-class CurveExtrapolation:
+class CurveExtrapolation(BaseScheduler):
     name = "curve"
-    uses_reports = True
+    setting_names = ("threshold", "min_points", "horizon", "ceiling")
 
     def __init__(
         self,
@@ -40,17 +39,11 @@ class CurveExtrapolation:
             raise ValueError(f"min_points must be >= 3 (a curve needs a shape), got {min_points}")
         if horizon is not None and horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {horizon}")
-        self.objective = objective or Objective()
+        super().__init__(objective)
         self.threshold = float(threshold)
         self.min_points = int(min_points)
         self.horizon = horizon
         self.ceiling = ceiling
-
-    def promotion(self, history: Sequence[TrialRecord]) -> tuple[TrialRecord, Placement] | None:
-        return None
-
-    def assign(self, candidate: Candidate, history: Sequence[TrialRecord]) -> Placement:
-        return Placement()
 
     def on_report(self, trial: TrialRecord, history: Sequence[TrialRecord]) -> Decision:
         horizon = self._horizon(trial, history)
@@ -97,12 +90,3 @@ class CurveExtrapolation:
             if t.state is TrialState.COMPLETE and (last := latest(t, self.objective.metric))
         ]
         return max(ends) if ends else None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "threshold": self.threshold,
-            "min_points": self.min_points,
-            "horizon": self.horizon,
-            "ceiling": self.ceiling,
-        }

@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from typing import Any
 
 from netsynth.objective import Objective
-from netsynth.schedulers.reports import best_until, latest
-from netsynth.schedulers.scheduler import CONTINUE, Decision, Placement
-from netsynth.strategies.strategy import Candidate
+from netsynth.schedulers.base import BaseScheduler
+from netsynth.schedulers.scheduler import CONTINUE, Decision
 from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_reports import best_until, latest
 
 
-class MedianStopping:
+class MedianStopping(BaseScheduler):
     name = "median"
-    uses_reports = True
+    setting_names = ("warmup_steps", "min_trials")
 
     def __init__(
         self, objective: Objective | None = None, *, warmup_steps: int = 0, min_trials: int = 5
@@ -31,15 +30,9 @@ class MedianStopping:
             raise ValueError(f"warmup_steps must be >= 0, got {warmup_steps}")
         if min_trials < 1:
             raise ValueError(f"min_trials must be >= 1, got {min_trials}")
-        self.objective = objective or Objective()
+        super().__init__(objective)
         self.warmup_steps = int(warmup_steps)
         self.min_trials = int(min_trials)
-
-    def promotion(self, history: Sequence[TrialRecord]) -> tuple[TrialRecord, Placement] | None:
-        return None
-
-    def assign(self, candidate: Candidate, history: Sequence[TrialRecord]) -> Placement:
-        return Placement()
 
     def on_report(self, trial: TrialRecord, history: Sequence[TrialRecord]) -> Decision:
         metric = self.objective.metric
@@ -70,10 +63,3 @@ class MedianStopping:
                 ),
             )
         return CONTINUE
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "warmup_steps": self.warmup_steps,
-            "min_trials": self.min_trials,
-        }

@@ -1,4 +1,7 @@
-"""Schedulers by name, for specs and for rebuilding a stored experiment."""
+"""Schedulers by name, for specs and for rebuilding a stored experiment.
+
+Each is imported on first use, so that naming ``fifo`` never loads SciPy's curve fitting.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +9,19 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from netsynth.objective import Objective
-from netsynth.schedulers.curve_extrapolation import CurveExtrapolation
-from netsynth.schedulers.fifo import FIFOScheduler
-from netsynth.schedulers.hyperband import Hyperband
-from netsynth.schedulers.median_stopping import MedianStopping
+from netsynth.registry import Registry
 from netsynth.schedulers.scheduler import Scheduler
-from netsynth.schedulers.successive_halving import SuccessiveHalving
 
-SCHEDULERS: dict[str, Callable[..., Scheduler]] = {
-    "fifo": FIFOScheduler,
-    "median": MedianStopping,
-    "asha": SuccessiveHalving,
-    "hyperband": Hyperband,
-    "curve": CurveExtrapolation,
-}
+SCHEDULERS: Registry[Callable[..., Scheduler]] = Registry(
+    "scheduler",
+    {
+        "fifo": "netsynth.schedulers.fifo:FIFOScheduler",
+        "median": "netsynth.schedulers.median_stopping:MedianStopping",
+        "asha": "netsynth.schedulers.successive_halving:SuccessiveHalving",
+        "hyperband": "netsynth.schedulers.hyperband:Hyperband",
+        "curve": "netsynth.schedulers.curve_extrapolation:CurveExtrapolation",
+    },
+)
 
 
 def make_scheduler(config: Mapping[str, Any], objective: Objective | None = None) -> Scheduler:
@@ -27,9 +29,8 @@ def make_scheduler(config: Mapping[str, Any], objective: Objective | None = None
     ``objective``; a ValueError that names the setting for anything it cannot take."""
     settings = dict(config)
     name = settings.pop("name", "fifo")
-    if name not in SCHEDULERS:
-        raise ValueError(f"unknown scheduler {name!r}; available: {', '.join(sorted(SCHEDULERS))}")
+    cls = SCHEDULERS.resolve(name)
     try:
-        return SCHEDULERS[name](objective, **settings)
+        return cls(objective, **settings)
     except TypeError as exc:
         raise ValueError(f"scheduler {name!r}: {exc}") from exc

@@ -2,6 +2,8 @@
 
 Bracket and rung are fields of the trial record, never hidden state, so any process can take
 the decisions again from storage: a decision is a function of the trial and the history.
+``BaseScheduler`` (``netsynth.schedulers.base``) gives the no-op defaults, so a scheduler
+writes only the decisions it takes.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from netsynth.strategies.strategy import Candidate
+from netsynth.candidate import Candidate
 from netsynth.trial_record import TrialRecord
 
 

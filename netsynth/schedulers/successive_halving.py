@@ -32,20 +32,28 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from netsynth.candidate import Candidate
 from netsynth.objective import Objective
+from netsynth.schedulers.base import BaseScheduler
 from netsynth.schedulers.curve_extrapolation import CurveExtrapolation
 from netsynth.schedulers.fidelity import FRACTIONS, check_fidelity
-from netsynth.schedulers.reports import value_at
 from netsynth.schedulers.scheduler import CONTINUE, Decision, Placement
-from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_reports import value_at
 
 PROMOTED_FROM = "promoted_from"
 
 
-class SuccessiveHalving:
+class SuccessiveHalving(BaseScheduler):
     name = "asha"
-    uses_reports = True
+    setting_names = (
+        "resource",
+        "max_resource",
+        "min_resource",
+        "reduction_factor",
+        "brackets",
+        "extrapolation",
+    )
 
     def __init__(
         self,
@@ -82,7 +90,7 @@ class SuccessiveHalving:
             raise ValueError(f"{resource} is a fraction: max_resource must be <= 1")
         if not fraction and (max_resource != int(max_resource) or min_resource < 1):
             raise ValueError(f"{resource}: min_resource and max_resource must be whole numbers")
-        self.objective = objective or Objective()
+        super().__init__(objective)
         self.resource = resource
         self.max_resource = max_resource if fraction else int(max_resource)
         self.min_resource = min_resource if fraction else int(min_resource)
@@ -105,6 +113,11 @@ class SuccessiveHalving:
         self._shares = [
             math.ceil((k + 1) / (k + 1 - b) * self.eta ** (k - b)) for b in range(self.brackets)
         ]
+
+    @property
+    def reduction_factor(self) -> int:
+        """η: a rung lets on the top ``1/η`` of the trials that reached it."""
+        return self.eta
 
     # -- placing new candidates --------------------------------------------------------------
 
@@ -211,17 +224,6 @@ class SuccessiveHalving:
             return self.objective.sort_key(value), trial.number
 
         return sorted(trials, key=key)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "resource": self.resource,
-            "max_resource": self.max_resource,
-            "min_resource": self.min_resource,
-            "reduction_factor": self.eta,
-            "brackets": self.brackets,
-            "extrapolation": self.extrapolation,
-        }
 
 
 def _rungs(low: float, high: float, eta: int, *, integer: bool) -> list[float]:

@@ -4,11 +4,14 @@ Every space offers two views (STYLE.md §5): a flat, labelled ``SearchSpace`` of
 and numeric choices for generic strategies (random, TPE, ...), with the training
 hyperparameters in it too, and structured genotypes for NAS-specific ones (mutation,
 morphisms, encodings for predictors). ``decode`` and ``params_of`` translate between them.
+
+``SPACES`` names every space's class. A space class (see ``netsynth.space.space_base``) also
+names its genotype class and its builder, so that registering it here is all it takes for
+specs, ``genotype_from_dict`` and ``netsynth.nn.build`` to know the new space.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -17,6 +20,7 @@ import numpy as np
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype
 from netsynth.space.search_space import SearchSpace
+from netsynth.space.space_kinds import SPACES
 from netsynth.training_config import TrainingConfig
 
 
@@ -68,25 +72,10 @@ class ArchitectureSpace(Protocol):
         ...
 
 
-# space name -> "module:class" (imported on first use).
-SPACES = {
-    "chain": "netsynth.space.chain_space:ChainSpace",
-    "dag": "netsynth.space.dag_space:DagSpace",
-    "cell": "netsynth.space.cell_space:CellSpace",
-    "nb201": "netsynth.space.nb201_space:NB201Space",
-    "zoo": "netsynth.space.zoo_space:ZooSpace",
-    "union": "netsynth.space.union_space:UnionSpace",
-    "shortlist": "netsynth.space.shortlist_space:ShortlistSpace",
-}
-
-
 def make_architecture_space(config: Mapping[str, Any]) -> ArchitectureSpace:
     """``make_architecture_space({"type": "cell", "nodes": 4})``."""
-    kind = config.get("type", "chain")
-    if kind not in SPACES:
-        raise ValueError(f"unknown space type {kind!r}; known: {', '.join(SPACES)}")
-    module, _, name = SPACES[kind].partition(":")
-    space: ArchitectureSpace = getattr(importlib.import_module(module), name).from_dict(
-        dict(config)
-    )
+    space: ArchitectureSpace = SPACES.resolve(config.get("type", "chain")).from_dict(dict(config))
     return space
+
+
+__all__ = ["SPACES", "ArchitectureSpace", "make_architecture_space"]

@@ -45,13 +45,10 @@ from netsynth.space.cell_genotype import (
 )
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
-from netsynth.space.search_space import Condition, SearchSpace, checked_params
-from netsynth.space.training_space import (
-    FlatBuilder,
-    TrainingSpaceConfig,
-    decode_training,
-    training_params,
-)
+from netsynth.space.one_hot import one_hot, unique
+from netsynth.space.search_space import Condition
+from netsynth.space.space_base import BaseArchitectureSpace
+from netsynth.space.training_space import FlatBuilder, TrainingSpaceConfig
 from netsynth.strict_model import Strict
 from netsynth.training_config import TrainingConfig
 
@@ -101,16 +98,12 @@ class CellSpaceConfig(Strict):
         return self
 
 
-def _unique(values: Sequence[Any]) -> list[Any]:
-    return list(dict.fromkeys(values))
-
-
 def _choices(setting: Any) -> list[Any]:
-    return _unique(setting) if isinstance(setting, list) else [setting]
+    return unique(setting) if isinstance(setting, list) else [setting]
 
 
 def _path_ops(ops: Sequence[str]) -> list[str]:
-    return [op for op in _unique(ops) if op != "none"]
+    return [op for op in unique(ops) if op != "none"]
 
 
 def _path_features(nodes: int, max_path_ops: int, path_ops: Sequence[str]) -> int:
@@ -125,16 +118,15 @@ def _int(value: ParamValue) -> int:
     return int(value)
 
 
-class CellSpace:
+class CellSpace(BaseArchitectureSpace[CellSpaceConfig, CellGenotype]):
     """A normal and a reduction cell of ``nodes`` nodes in a (searched or fixed) skeleton,
     plus training hyperparameters."""
 
-    kind = "cell"
+    builder = "netsynth.nn.cell_net:build_cell_net"
 
-    def __init__(self, config: CellSpaceConfig | None = None) -> None:
-        self.config = config or CellSpaceConfig()
+    def _prepare(self) -> None:
         c = self.config
-        self._ops = _unique(c.ops)
+        self._ops = unique(c.ops)
         self._path_ops = _path_ops(c.ops)
         self._path_length = min(c.nodes, c.max_path_ops)
         self._macro = {
@@ -143,22 +135,11 @@ class CellSpace:
             "init_channels": _choices(c.init_channels),
             "growth": _choices(c.channel_growth),
         }
-        self._flat, self._fixed = self._build_flat()
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CellSpace:
-        return cls(CellSpaceConfig.model_validate(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
 
     # -- the flat view -------------------------------------------------------------------------
 
-    def flat(self) -> SearchSpace:
-        return self._flat
-
-    def _build_flat(self) -> tuple[SearchSpace, dict[str, ParamValue]]:
-        flat, macro = FlatBuilder(), self._macro
+    def _add_choices(self, flat: FlatBuilder) -> None:
+        macro = self._macro
         stages = macro["stages"]
         flat.add("macro.stages", stages)
         for s in range(max(stages)):
@@ -173,12 +154,8 @@ class CellSpace:
                 for t in (0, 1):
                     flat.add(f"{kind}.n{j}.in{t}", list(range(j + 2)))
                     flat.add(f"{kind}.n{j}.op{t}", self._ops)
-        flat.add_training(self.config.training)
-        return SearchSpace(flat.distributions, flat.conditions), flat.fixed
 
-    def decode(self, params: Mapping[str, ParamValue]) -> tuple[CellGenotype, TrainingConfig]:
-        values = {**self._fixed, **params}
-
+    def _genotype_of(self, values: Mapping[str, ParamValue]) -> CellGenotype:
         def edge(kind: str, j: int, t: int) -> Edge:
             return (str(values[f"{kind}.n{j}.op{t}"]), _int(values[f"{kind}.n{j}.in{t}"]))
 
@@ -188,17 +165,16 @@ class CellSpace:
             )
             for kind in CELL_KINDS
         }
-        genotype = CellGenotype(
+        return CellGenotype(
             cells["normal"],
             cells["reduce"],
             tuple(_int(values[f"macro.cells{s}"]) for s in range(_int(values["macro.stages"]))),
             _int(values["macro.init_channels"]),
             float(values["macro.growth"]),  # type: ignore[arg-type]
         )
-        return genotype, decode_training(values)
 
-    def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
-        g = _cell_genotype(genotype)
+    def _architecture_params(self, genotype: Genotype) -> dict[str, ParamValue]:
+        g = self._own(genotype)
         params: dict[str, ParamValue] = {"macro.stages": len(g.cells_per_stage)}
         params.update({f"macro.cells{s}": n for s, n in enumerate(g.cells_per_stage)})
         params["macro.init_channels"] = g.init_channels
@@ -208,15 +184,11 @@ class CellSpace:
                 for t, (op, source) in enumerate(node):
                     params[f"{kind}.n{j}.in{t}"] = source
                     params[f"{kind}.n{j}.op{t}"] = op
-        params.update(training_params(training, set(self._flat)))
         if len(g.normal.nodes) != self.config.nodes or len(g.reduce.nodes) != self.config.nodes:
             raise GenotypeError(f"not in this space: its cells have {self.config.nodes} nodes")
-        return checked_params(self._flat, params, self._fixed)
+        return params
 
     # -- the structured view -------------------------------------------------------------------
-
-    def sample(self, rng: np.random.Generator) -> CellGenotype:
-        return self.decode(self._flat.sample(rng))[0]
 
     def neighbours(self, genotype: Genotype) -> list[Genotype]:
         """Every genotype one change away: an op or an input of one edge, or one macro setting.
@@ -226,7 +198,7 @@ class CellSpace:
             2 cells · Σ_j 2 edges · ((O - 1) + (j + 1))  =  4B(O - 1) + 2B(B + 1)
             + (S - 1) + n(N - 1) + (I - 1) + (G - 1).
         """
-        g = _cell_genotype(genotype)
+        g = self._own(genotype)
         result: list[Genotype] = []
         for kind in CELL_KINDS:
             for j, node in enumerate(g.cell(kind).nodes):
@@ -283,14 +255,14 @@ class CellSpace:
         Then the macro: one-hot stages (S), one-hot cells of each of the max(S) stages (N each,
         zeros for an absent stage), one-hot init channels (I), one-hot growth (G).
         """
-        g = _cell_genotype(genotype).canonical()
+        g = self._own(genotype).canonical()
         parts = [self._encode_cell(g.cell(kind)) for kind in CELL_KINDS]
         macro, cells = self._macro, g.cells_per_stage
-        parts.append(_one_hot(len(cells), macro["stages"]))
+        parts.append(one_hot(len(cells), macro["stages"]))
         for s in range(max(macro["stages"])):
-            parts.append(_one_hot(cells[s] if s < len(cells) else None, macro["cells"]))
-        parts.append(_one_hot(g.init_channels, macro["init_channels"]))
-        parts.append(_one_hot(g.channel_growth, macro["growth"]))
+            parts.append(one_hot(cells[s] if s < len(cells) else None, macro["cells"]))
+        parts.append(one_hot(g.init_channels, macro["init_channels"]))
+        parts.append(one_hot(g.channel_growth, macro["growth"]))
         return np.concatenate(parts)
 
     def _encode_cell(self, cell: Cell) -> np.ndarray:
@@ -317,19 +289,19 @@ class CellSpace:
 
     def canonical(self, genotype: Genotype) -> CellGenotype:
         """Both cells in canonical form (``netsynth.space.cell_genotype.canonical_cell``)."""
-        return _cell_genotype(genotype).canonical()
+        return self._own(genotype).canonical()
 
     def repair(self, genotype: Genotype, input_shape: Sequence[int]) -> CellGenotype:
         """The genotype itself: every cell fits every input; a tabular input, or more
         reductions than the input's size allows, raise ``GenotypeError`` saying why."""
-        g = _cell_genotype(genotype)
+        g = self._own(genotype)
         g.check_input(input_shape)
         return g
 
     def graph(self, genotype: Genotype) -> dict[str, Any]:
         """One graph per cell (inputs ``0``, ``1``; node j as ``2 + j``; the concatenation as
         ``B + 2``; ``none`` edges left out) and the macro skeleton."""
-        g = _cell_genotype(genotype)
+        g = self._own(genotype)
         macro = {
             "stages": len(g.cells_per_stage),
             "cells_per_stage": list(g.cells_per_stage),
@@ -342,9 +314,6 @@ class CellSpace:
         }
         cells = {kind: _cell_graph(g.cell(kind)) for kind in CELL_KINDS}
         return {"kind": "cell", "cells": cells, "macro": macro}
-
-    def genotype_from_dict(self, data: dict[str, Any]) -> CellGenotype:
-        return CellGenotype.from_dict(data)
 
 
 def _cell_graph(cell: Cell) -> dict[str, Any]:
@@ -360,13 +329,6 @@ def _cell_graph(cell: Cell) -> dict[str, Any]:
     return {"nodes": [{"id": i, "label": label} for i, label in enumerate(labels)], "edges": edges}
 
 
-def _one_hot(value: Any, values: Sequence[Any]) -> np.ndarray:
-    vector = np.zeros(len(values), dtype=np.float32)
-    if value in values:
-        vector[list(values).index(value)] = 1.0
-    return vector
-
-
 def _with_edge(g: CellGenotype, kind: str, j: int, t: int, edge: Edge) -> CellGenotype:
     nodes = list(g.cell(kind).nodes)
     node = list(nodes[j])
@@ -376,10 +338,5 @@ def _with_edge(g: CellGenotype, kind: str, j: int, t: int, edge: Edge) -> CellGe
     return replace(g, normal=cell) if kind == "normal" else replace(g, reduce=cell)
 
 
-def _cell_genotype(genotype: Genotype) -> CellGenotype:
-    if not isinstance(genotype, CellGenotype):
-        raise GenotypeError(f"a cell space takes cell genotypes, got {type(genotype).__name__}")
-    return genotype
-
-
-__all__ = ["CellSpace", "CellSpaceConfig", "TrainingSpaceConfig"]
+# TrainingConfig: what ``decode`` returns beside the genotype.
+__all__ = ["CellSpace", "CellSpaceConfig", "TrainingConfig", "TrainingSpaceConfig"]

@@ -26,16 +26,12 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from netsynth.space.chain_genotype import POOL_OPS, ChainGenotype, Layer
-from netsynth.space.distributions import ChoiceValue, IntDistribution, ParamValue
-from netsynth.space.genotype import Genotype, GenotypeError
-from netsynth.space.search_space import Condition, SearchSpace, checked_params
-from netsynth.space.training_space import (
-    FlatBuilder,
-    Range,
-    TrainingSpaceConfig,
-    decode_training,
-    training_params,
-)
+from netsynth.space.distributions import ChoiceValue, ParamValue
+from netsynth.space.genotype import Genotype
+from netsynth.space.one_hot import one_hot, unique
+from netsynth.space.search_space import Condition
+from netsynth.space.space_base import BaseArchitectureSpace
+from netsynth.space.training_space import FlatBuilder, Range, TrainingSpaceConfig
 from netsynth.strict_model import Strict
 from netsynth.training_config import TrainingConfig
 
@@ -78,39 +74,17 @@ class ChainSpaceConfig(Strict):
         return self
 
 
-def _unique(values: Sequence[Any]) -> list[Any]:
-    return list(dict.fromkeys(values))
-
-
-class ChainSpace:
+class ChainSpace(BaseArchitectureSpace[ChainSpaceConfig, ChainGenotype]):
     """A chain of ``min_layers``..``max_layers`` layers plus training hyperparameters."""
 
-    kind = "chain"
-
-    def __init__(self, config: ChainSpaceConfig | None = None) -> None:
-        self.config = config or ChainSpaceConfig()
-        self._flat, self._fixed = self._build_flat()
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ChainSpace:
-        return cls(ChainSpaceConfig.model_validate(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
+    builder = "netsynth.nn.chain_net:build_chain"
 
     # -- the flat view -------------------------------------------------------------------------
 
-    def flat(self) -> SearchSpace:
-        return self._flat
-
-    def _build_flat(self) -> tuple[SearchSpace, dict[str, ParamValue]]:
+    def _add_choices(self, flat: FlatBuilder) -> None:
         c = self.config
-        flat = FlatBuilder()
-        if c.min_layers == c.max_layers:
-            flat.fixed["layers"] = c.max_layers
-        else:
-            flat.distributions["layers"] = IntDistribution(c.min_layers, c.max_layers)
-        ops = _unique(c.ops)
+        flat.add_count("layers", c.min_layers, c.max_layers)
+        ops = unique(c.ops)
         weighted = tuple(op for op in ops if op in _WEIGHTED)
         kerneled = tuple(op for op in ops if op in _KERNELED)
         for i in range(c.max_layers):
@@ -129,18 +103,15 @@ class ChainSpace:
                 return Condition(f"l{i}.op", allowed) if op_searched else exists
 
             if weighted:
-                flat.add(f"l{i}.width", _unique(c.widths), under(weighted))
-                flat.add(f"l{i}.activation", _unique(c.activations), under(weighted))
-                flat.add(f"l{i}.norm", _unique(c.norms), under(weighted))
-                flat.add(f"l{i}.dropout", _unique(c.dropouts), under(weighted))
+                flat.add(f"l{i}.width", unique(c.widths), under(weighted))
+                flat.add(f"l{i}.activation", unique(c.activations), under(weighted))
+                flat.add(f"l{i}.norm", unique(c.norms), under(weighted))
+                flat.add(f"l{i}.dropout", unique(c.dropouts), under(weighted))
             if kerneled:
-                flat.add(f"l{i}.kernel", _unique(c.kernels), under(kerneled))
-        flat.add("global_pool", _unique(c.global_pools))
-        flat.add_training(c.training)
-        return SearchSpace(flat.distributions, flat.conditions), flat.fixed
+                flat.add(f"l{i}.kernel", unique(c.kernels), under(kerneled))
+        flat.add("global_pool", unique(c.global_pools))
 
-    def decode(self, params: Mapping[str, ParamValue]) -> tuple[ChainGenotype, TrainingConfig]:
-        values = {**self._fixed, **params}
+    def _genotype_of(self, values: Mapping[str, ParamValue]) -> ChainGenotype:
         layers = []
         for i in range(int(values["layers"])):  # type: ignore[arg-type]
             op = str(values[f"l{i}.op"])
@@ -157,10 +128,10 @@ class ChainSpace:
                     dropout=float(values[f"l{i}.dropout"]),  # type: ignore[arg-type]
                 )
             )
-        return ChainGenotype(tuple(layers), str(values["global_pool"])), decode_training(values)
+        return ChainGenotype(tuple(layers), str(values["global_pool"]))
 
-    def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
-        chain = _chain(genotype)
+    def _architecture_params(self, genotype: Genotype) -> dict[str, ParamValue]:
+        chain = self._own(genotype)
         params: dict[str, ParamValue] = {"layers": len(chain.layers)}
         for i, layer in enumerate(chain.layers):
             params[f"l{i}.op"] = layer.op
@@ -172,19 +143,15 @@ class ChainSpace:
             if layer.op in _KERNELED:
                 params[f"l{i}.kernel"] = layer.kernel
         params["global_pool"] = chain.global_pool
-        params.update(training_params(training, set(self._flat)))
-        return checked_params(self._flat, params, self._fixed)
+        return params
 
     # -- the structured view -------------------------------------------------------------------
-
-    def sample(self, rng: np.random.Generator) -> ChainGenotype:
-        return self.decode(self._flat.sample(rng))[0]
 
     def _layer_choices(self, layer: Layer) -> list[Layer]:
         """Every layer one attribute away from ``layer`` within the space."""
         c = self.config
         options: list[Layer] = []
-        for op in _unique(c.ops):
+        for op in unique(c.ops):
             if op == layer.op:
                 continue
             options.append(self._new_layer(op, like=layer))
@@ -195,11 +162,11 @@ class ChainSpace:
                 ("norm", c.norms),
                 ("dropout", c.dropouts),
             ):
-                for value in _unique(values):
+                for value in unique(values):
                     if value != getattr(layer, field):
                         options.append(replace(layer, **{field: value}))
         if layer.op in _KERNELED:
-            options += [replace(layer, kernel=k) for k in _unique(c.kernels) if k != layer.kernel]
+            options += [replace(layer, kernel=k) for k in unique(c.kernels) if k != layer.kernel]
         return options
 
     def _new_layer(self, op: str, like: Layer | None = None) -> Layer:
@@ -221,7 +188,7 @@ class ChainSpace:
         )
 
     def neighbours(self, genotype: Genotype) -> list[Genotype]:
-        chain = _chain(genotype)
+        chain = self._own(genotype)
         c, layers = self.config, list(chain.layers)
         result: list[Genotype] = []
         for i, layer in enumerate(layers):
@@ -231,7 +198,7 @@ class ChainSpace:
             ]
         if len(layers) < c.max_layers:
             for i in range(len(layers) + 1):
-                for op in _unique(c.ops):
+                for op in unique(c.ops):
                     new = self._new_layer(
                         op, like=layers[min(i, len(layers) - 1)] if layers else None
                     )
@@ -241,56 +208,43 @@ class ChainSpace:
                 chain.with_layers((*layers[:i], *layers[i + 1 :])) for i in range(len(layers))
             ]
         result += [
-            replace(chain, global_pool=p) for p in _unique(c.global_pools) if p != chain.global_pool
+            replace(chain, global_pool=p) for p in unique(c.global_pools) if p != chain.global_pool
         ]
         return result
-
-    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
-        options = self.neighbours(genotype)
-        if not options:
-            return genotype  # a space of one architecture
-        return options[int(rng.integers(len(options)))]
 
     def encode(self, genotype: Genotype) -> np.ndarray:
         """Per layer slot (``max_layers`` of them): one-hot op (or absent), width, kernel,
         activation, norm, dropout; then one-hot global pooling."""
-        chain, c = _chain(genotype), self.config
+        chain, c = self._own(genotype), self.config
         parts: list[np.ndarray] = []
-
-        def one_hot(value: Any, values: Sequence[Any]) -> np.ndarray:
-            vector = np.zeros(len(values), dtype=np.float32)
-            if value in values:
-                vector[list(values).index(value)] = 1.0
-            return vector
-
-        ops = ["absent", *_unique(c.ops)]
+        ops = ["absent", *unique(c.ops)]
         for i in range(c.max_layers):
             layer = chain.layers[i] if i < len(chain.layers) else None
             parts.append(one_hot(layer.op if layer else "absent", ops))
-            parts.append(one_hot(layer.width if layer else None, _unique(c.widths)))
-            parts.append(one_hot(layer.kernel if layer else None, _unique(c.kernels)))
-            parts.append(one_hot(layer.activation if layer else None, _unique(c.activations)))
-            parts.append(one_hot(layer.norm if layer else None, _unique(c.norms)))
-            parts.append(one_hot(layer.dropout if layer else None, _unique(c.dropouts)))
-        parts.append(one_hot(chain.global_pool, _unique(c.global_pools)))
+            parts.append(one_hot(layer.width if layer else None, unique(c.widths)))
+            parts.append(one_hot(layer.kernel if layer else None, unique(c.kernels)))
+            parts.append(one_hot(layer.activation if layer else None, unique(c.activations)))
+            parts.append(one_hot(layer.norm if layer else None, unique(c.norms)))
+            parts.append(one_hot(layer.dropout if layer else None, unique(c.dropouts)))
+        parts.append(one_hot(chain.global_pool, unique(c.global_pools)))
         return np.concatenate(parts)
 
     def canonical(self, genotype: Genotype) -> Genotype:
         # A chain has one form per function already (pools carry no weights; repair depends
         # on the input and is applied before training).
-        return _chain(genotype)
+        return self._own(genotype)
 
     def repair(self, genotype: Genotype, input_shape: Sequence[int]) -> ChainGenotype:
         from netsynth.space.chain_repair import repair  # torch-free, but keep the space light
 
         return repair(
-            _chain(genotype),
+            self._own(genotype),
             input_shape,
             full_resolution_width=self.config.full_resolution_width,
         )
 
     def graph(self, genotype: Genotype) -> dict[str, Any]:
-        chain = _chain(genotype)
+        chain = self._own(genotype)
         spatial = [layer for layer in chain.layers if layer.is_spatial]
         dense = [layer for layer in chain.layers if not layer.is_spatial]
         labels = ["input"]
@@ -301,9 +255,6 @@ class ChainSpace:
         nodes = [{"id": i, "label": label} for i, label in enumerate(labels)]
         edges = [{"source": i, "target": i + 1, "label": ""} for i in range(len(labels) - 1)]
         return {"kind": "chain", "nodes": nodes, "edges": edges}
-
-    def genotype_from_dict(self, data: dict[str, Any]) -> ChainGenotype:
-        return ChainGenotype.from_dict(data)
 
 
 def _layer_label(layer: Layer) -> str:
@@ -321,10 +272,5 @@ def _layer_label(layer: Layer) -> str:
     return ", ".join(parts)
 
 
-def _chain(genotype: Genotype) -> ChainGenotype:
-    if not isinstance(genotype, ChainGenotype):
-        raise GenotypeError(f"a chain space takes chain genotypes, got {type(genotype).__name__}")
-    return genotype
-
-
-__all__ = ["ChainSpace", "ChainSpaceConfig", "Range", "TrainingSpaceConfig"]
+# TrainingConfig: what ``decode`` returns beside the genotype.
+__all__ = ["ChainSpace", "ChainSpaceConfig", "Range", "TrainingConfig", "TrainingSpaceConfig"]

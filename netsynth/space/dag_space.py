@@ -38,15 +38,12 @@ from netsynth.space.dag_genotype import (
     DagNode,
     pooled_size,
 )
-from netsynth.space.distributions import IntDistribution, ParamValue
+from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
-from netsynth.space.search_space import Condition, SearchSpace, checked_params
-from netsynth.space.training_space import (
-    FlatBuilder,
-    TrainingSpaceConfig,
-    decode_training,
-    training_params,
-)
+from netsynth.space.one_hot import one_hot, unique
+from netsynth.space.search_space import Condition
+from netsynth.space.space_base import BaseArchitectureSpace
+from netsynth.space.training_space import FlatBuilder, TrainingSpaceConfig
 from netsynth.strict_model import Strict
 from netsynth.training_config import TrainingConfig
 
@@ -86,43 +83,21 @@ class DagSpaceConfig(Strict):
 
     @property
     def stem_widths(self) -> list[int]:
-        return _unique(self.stem_width if isinstance(self.stem_width, list) else [self.stem_width])
+        return unique(self.stem_width if isinstance(self.stem_width, list) else [self.stem_width])
 
 
-def _unique(values: Sequence[Any]) -> list[Any]:
-    return list(dict.fromkeys(values))
-
-
-class DagSpace:
+class DagSpace(BaseArchitectureSpace[DagSpaceConfig, DagGenotype]):
     """DAGs of ``min_nodes``..``max_nodes`` nodes plus training hyperparameters."""
 
-    kind = "dag"
-
-    def __init__(self, config: DagSpaceConfig | None = None) -> None:
-        self.config = config or DagSpaceConfig()
-        self._flat, self._fixed = self._build_flat()
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DagSpace:
-        return cls(DagSpaceConfig.model_validate(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
+    builder = "netsynth.nn.dag_net:build_dag"
 
     # -- the flat view -------------------------------------------------------------------------
 
-    def flat(self) -> SearchSpace:
-        return self._flat
-
-    def _build_flat(self) -> tuple[SearchSpace, dict[str, ParamValue]]:
+    def _add_choices(self, flat: FlatBuilder) -> None:
         c = self.config
-        flat = FlatBuilder()
-        if c.min_nodes == c.max_nodes:
-            flat.fixed["nodes"] = c.max_nodes
-        else:
-            flat.distributions["nodes"] = IntDistribution(c.min_nodes, c.max_nodes)
+        flat.add_count("nodes", c.min_nodes, c.max_nodes)
         flat.add("stem_width", c.stem_widths)
-        ops = _unique(c.ops)
+        ops = unique(c.ops)
         convs = tuple(op for op in ops if op in CONV_OPS)
         for i in range(1, c.max_nodes + 1):
             exists: Condition | None = None
@@ -133,15 +108,12 @@ class DagSpace:
                 on_conv = Condition(f"n{i}.op", convs) if f"n{i}.op" in flat.distributions else None
                 for name, values in _conv_choices(c).items():
                     flat.add(f"n{i}.{name}", values, on_conv or exists)
-            flat.add(f"n{i}.merge", _unique(c.merges), exists)
+            flat.add(f"n{i}.merge", unique(c.merges), exists)
             for j in range(i):
                 flat.add(f"n{i}.in{j}", [0, 1], exists)
-        flat.add("global_pool", _unique(c.global_pools))
-        flat.add_training(c.training)
-        return SearchSpace(flat.distributions, flat.conditions), flat.fixed
+        flat.add("global_pool", unique(c.global_pools))
 
-    def decode(self, params: Mapping[str, ParamValue]) -> tuple[DagGenotype, TrainingConfig]:
-        values = {**self._fixed, **params}
+    def _genotype_of(self, values: Mapping[str, ParamValue]) -> DagGenotype:
         nodes = []
         for i in range(1, int(values["nodes"]) + 1):  # type: ignore[arg-type]
             op = str(values[f"n{i}.op"])
@@ -162,16 +134,15 @@ class DagSpace:
                     merge=merge,
                 )
             )
-        genotype = DagGenotype(
+        return DagGenotype(
             tuple(nodes),
             int(values["stem_width"]),  # type: ignore[arg-type]
             str(values["global_pool"]),
         )
-        return genotype, decode_training(values)
 
-    def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
-        dag = _dag(genotype)
-        merges = _unique(self.config.merges)
+    def _architecture_params(self, genotype: Genotype) -> dict[str, ParamValue]:
+        dag = self._own(genotype)
+        merges = unique(self.config.merges)
         params: dict[str, ParamValue] = {"nodes": len(dag.nodes), "stem_width": dag.stem_width}
         for i, node in enumerate(dag.nodes, start=1):
             params[f"n{i}.op"] = node.op
@@ -184,13 +155,9 @@ class DagSpace:
             for j in range(i):
                 params[f"n{i}.in{j}"] = int(j in node.inputs)
         params["global_pool"] = dag.global_pool
-        params.update(training_params(training, set(self._flat)))
-        return checked_params(self._flat, params, self._fixed)
+        return params
 
     # -- the structured view -------------------------------------------------------------------
-
-    def sample(self, rng: np.random.Generator) -> DagGenotype:
-        return self.decode(self._flat.sample(rng))[0]
 
     def _new_node(self, op: str, inputs: tuple[int, ...], like: DagNode) -> DagNode:
         """A node running ``op`` on ``inputs``, with ``like``'s settings where the space
@@ -218,7 +185,7 @@ class DagSpace:
         """Every node one change away from node ``index``: op, attribute, one input edge."""
         c = self.config
         options = [
-            self._new_node(op, node.inputs, like=node) for op in _unique(c.ops) if op != node.op
+            self._new_node(op, node.inputs, like=node) for op in unique(c.ops) if op != node.op
         ]
         if node.op in CONV_OPS:
             for name, values in _conv_choices(c).items():
@@ -227,7 +194,7 @@ class DagSpace:
                     for value in values
                     if value != getattr(node, name)
                 ]
-        options += [replace(node, merge=m) for m in _unique(c.merges) if m != node.merge]
+        options += [replace(node, merge=m) for m in unique(c.merges) if m != node.merge]
         for j in range(index):
             if j not in node.inputs:
                 options.append(replace(node, inputs=(*node.inputs, j)))
@@ -236,7 +203,7 @@ class DagSpace:
         return options
 
     def neighbours(self, genotype: Genotype) -> list[Genotype]:
-        dag, c = _dag(genotype), self.config
+        dag, c = self._own(genotype), self.config
         nodes = list(dag.nodes)
         result: list[Genotype] = []
         for i, node in enumerate(nodes):
@@ -247,21 +214,15 @@ class DagSpace:
         if len(nodes) < c.max_nodes:  # a new last node, reading the old last one
             result += [
                 dag.with_nodes([*nodes, self._new_node(op, (len(nodes),), like=nodes[-1])])
-                for op in _unique(c.ops)
+                for op in unique(c.ops)
             ]
         if len(nodes) > c.min_nodes:
             result.append(dag.with_nodes(nodes[:-1]))
         result += [replace(dag, stem_width=w) for w in c.stem_widths if w != dag.stem_width]
         result += [
-            replace(dag, global_pool=p) for p in _unique(c.global_pools) if p != dag.global_pool
+            replace(dag, global_pool=p) for p in unique(c.global_pools) if p != dag.global_pool
         ]
         return result
-
-    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
-        options = self.neighbours(genotype)
-        if not options:
-            return genotype  # a space of one architecture
-        return options[int(rng.integers(len(options)))]
 
     def encode(self, genotype: Genotype) -> np.ndarray:
         """The canonical form as a fixed-length vector (M = max_nodes):
@@ -273,7 +234,7 @@ class DagSpace:
         - one-hot stem width, one-hot global pooling.
         """
         c = self.config
-        dag = _dag(genotype).canonical()
+        dag = self._own(genotype).canonical()
         if len(dag.nodes) > c.max_nodes:
             raise GenotypeError(
                 f"the genotype has {len(dag.nodes)} live nodes; this space holds {c.max_nodes}"
@@ -285,24 +246,24 @@ class DagSpace:
             for j in range(i)
         ]
         parts = [np.asarray(adjacency, dtype=np.float32)]
-        ops = ["absent", *_unique(c.ops)]
+        ops = ["absent", *unique(c.ops)]
         for node in slots:
-            parts.append(_one_hot(node.op if node else "absent", ops))
-            parts.append(_one_hot(node.width if node else None, _unique(c.widths)))
-            parts.append(_one_hot(node.kernel if node else None, _unique(c.kernels)))
-            parts.append(_one_hot(node.merge if node else None, _unique(c.merges)))
-        parts.append(_one_hot(dag.stem_width, c.stem_widths))
-        parts.append(_one_hot(dag.global_pool, _unique(c.global_pools)))
+            parts.append(one_hot(node.op if node else "absent", ops))
+            parts.append(one_hot(node.width if node else None, unique(c.widths)))
+            parts.append(one_hot(node.kernel if node else None, unique(c.kernels)))
+            parts.append(one_hot(node.merge if node else None, unique(c.merges)))
+        parts.append(one_hot(dag.stem_width, c.stem_widths))
+        parts.append(one_hot(dag.global_pool, unique(c.global_pools)))
         return np.concatenate(parts)
 
     def canonical(self, genotype: Genotype) -> DagGenotype:
         """Dead nodes removed, nodes renumbered by structure (``DagGenotype.canonical``)."""
-        return _dag(genotype).canonical()
+        return self._own(genotype).canonical()
 
     def repair(self, genotype: Genotype, input_shape: Sequence[int]) -> DagGenotype:
         """Refuse tabular inputs; turn a pool into identity where it would pool a map less
         than 2 wide (a window-2 pool would leave nothing)."""
-        dag = _dag(genotype)
+        dag = self._own(genotype)
         if len(input_shape) not in (2, 3):
             raise GenotypeError(
                 "the dag space needs sequences (C, L) or images (C, H, W); "
@@ -318,7 +279,7 @@ class DagSpace:
         return dag.with_nodes(nodes)
 
     def graph(self, genotype: Genotype) -> dict[str, Any]:
-        dag = _dag(genotype)
+        dag = self._own(genotype)
         live, n = dag.live(), len(dag.nodes)
         labels = [f"input > stem conv 3, {dag.stem_width} ch, batch norm, relu"]
         labels += [
@@ -335,25 +296,15 @@ class DagSpace:
         nodes = [{"id": i, "label": label} for i, label in enumerate(labels)]
         return {"kind": "dag", "nodes": nodes, "edges": edges}
 
-    def genotype_from_dict(self, data: dict[str, Any]) -> DagGenotype:
-        return DagGenotype.from_dict(data)
-
 
 def _conv_choices(config: DagSpaceConfig) -> dict[str, list[Any]]:
     """The values each convolution setting can take, in ``_CONV_FIELDS`` order."""
     return {
-        "kernel": _unique(config.kernels),
-        "width": _unique(config.widths),
-        "activation": _unique(config.activations),
-        "norm": _unique(config.norms),
+        "kernel": unique(config.kernels),
+        "width": unique(config.widths),
+        "activation": unique(config.activations),
+        "norm": unique(config.norms),
     }
-
-
-def _one_hot(value: Any, values: Sequence[Any]) -> np.ndarray:
-    vector = np.zeros(len(values), dtype=np.float32)
-    if value in values:
-        vector[list(values).index(value)] = 1.0
-    return vector
 
 
 def _node_label(node: DagNode) -> str:
@@ -368,10 +319,5 @@ def _node_label(node: DagNode) -> str:
     return ", ".join(parts)
 
 
-def _dag(genotype: Genotype) -> DagGenotype:
-    if not isinstance(genotype, DagGenotype):
-        raise GenotypeError(f"a dag space takes dag genotypes, got {type(genotype).__name__}")
-    return genotype
-
-
-__all__ = ["DagSpace", "DagSpaceConfig", "TrainingSpaceConfig"]
+# TrainingConfig: what ``decode`` returns beside the genotype.
+__all__ = ["DagSpace", "DagSpaceConfig", "TrainingConfig", "TrainingSpaceConfig"]

@@ -9,7 +9,6 @@ them back; ``netsynth.nn.build`` turns any of them into a module.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from typing import Any, Protocol
 
@@ -24,27 +23,6 @@ class Genotype(Protocol):
     def hash(self) -> str: ...
 
     def describe(self) -> str: ...
-
-
-# space name -> "module:class" of its genotype (imported on first use).
-GENOTYPES = {
-    "chain": "netsynth.space.chain_genotype:ChainGenotype",
-    "dag": "netsynth.space.dag_genotype:DagGenotype",
-    "cell": "netsynth.space.cell_genotype:CellGenotype",
-    "nb201": "netsynth.space.nb201_genotype:NB201Genotype",
-    "zoo": "netsynth.space.zoo_genotype:ZooGenotype",
-}
-
-
-def genotype_from_dict(data: dict[str, Any]) -> Genotype:
-    """Read any genotype written by ``to_dict``."""
-    kind = data.get("space", "chain")
-    if kind not in GENOTYPES:
-        raise GenotypeError(f"unknown genotype space {kind!r}; known: {', '.join(GENOTYPES)}")
-    module, _, name = GENOTYPES[kind].partition(":")
-    cls = getattr(importlib.import_module(module), name)
-    genotype: Genotype = cls.from_dict(data)
-    return genotype
 
 
 def canonical_json(data: Any) -> str:

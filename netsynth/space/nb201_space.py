@@ -37,13 +37,8 @@ from netsynth.space.nb201_genotype import (
     check_input_shape,
     nb201_genotype,
 )
-from netsynth.space.search_space import SearchSpace, checked_params
-from netsynth.space.training_space import (
-    FlatBuilder,
-    TrainingSpaceConfig,
-    decode_training,
-    training_params,
-)
+from netsynth.space.space_base import BaseArchitectureSpace
+from netsynth.space.training_space import FlatBuilder, TrainingSpaceConfig
 from netsynth.strict_model import Strict
 from netsynth.training_config import TrainingConfig
 
@@ -70,51 +65,32 @@ class NB201SpaceConfig(Strict):
         return ops
 
 
-class NB201Space:
+class NB201Space(BaseArchitectureSpace[NB201SpaceConfig, NB201Genotype]):
     """Six edges, each one op of ``config.ops``; ``len(ops) ** 6`` cells."""
 
-    kind = "nb201"
+    builder = "netsynth.nn.nb201_net:build_nb201"
 
-    def __init__(self, config: NB201SpaceConfig | None = None) -> None:
-        self.config = config or NB201SpaceConfig()
+    def _prepare(self) -> None:
         # Standard order whatever the config's order, so encodings agree across configs.
         self.ops = tuple(op for op in OPS if op in self.config.ops)
         self._path_ops = tuple(op for op in self.ops if op != "none")
-        self._flat, self._fixed = self._build_flat()
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> NB201Space:
-        return cls(NB201SpaceConfig.model_validate(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
 
     # -- the flat view -------------------------------------------------------------------------
 
-    def flat(self) -> SearchSpace:
-        return self._flat
-
-    def _build_flat(self) -> tuple[SearchSpace, dict[str, ParamValue]]:
-        flat = FlatBuilder()
+    def _add_choices(self, flat: FlatBuilder) -> None:
         for k in range(len(EDGES)):
             flat.add(f"e{k}", list(self.ops))
-        flat.add_training(self.config.training)
-        return SearchSpace(flat.distributions, flat.conditions), flat.fixed
 
-    def decode(self, params: Mapping[str, ParamValue]) -> tuple[NB201Genotype, TrainingConfig]:
-        values = {**self._fixed, **params}
-        genotype = NB201Genotype(
+    def _genotype_of(self, values: Mapping[str, ParamValue]) -> NB201Genotype:
+        return NB201Genotype(
             tuple(str(values[f"e{k}"]) for k in range(len(EDGES))),
             self.config.init_channels,
             self.config.cells_per_stage,
         )
-        return genotype, decode_training(values)
 
-    def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
+    def _architecture_params(self, genotype: Genotype) -> dict[str, ParamValue]:
         cell = self._member(genotype)
-        params: dict[str, ParamValue] = {f"e{k}": op for k, op in enumerate(cell.ops)}
-        params.update(training_params(training, set(self._flat)))
-        return checked_params(self._flat, params, self._fixed)
+        return {f"e{k}": op for k, op in enumerate(cell.ops)}
 
     # -- the structured view -------------------------------------------------------------------
 
@@ -131,9 +107,6 @@ class NB201Space:
                 f"cells_per_stage={cell.cells_per_stage} differs from this space's {skeleton}"
             )
         return cell
-
-    def sample(self, rng: np.random.Generator) -> NB201Genotype:
-        return self.decode(self._flat.sample(rng))[0]
 
     def _with_edge(self, cell: NB201Genotype, k: int, op: str) -> NB201Genotype:
         return replace(cell, ops=(*cell.ops[:k], op, *cell.ops[k + 1 :]))
@@ -216,9 +189,6 @@ class NB201Space:
             },
         }
 
-    def genotype_from_dict(self, data: dict[str, Any]) -> NB201Genotype:
-        return NB201Genotype.from_dict(data)
-
     def all_genotypes(self) -> list[NB201Genotype]:
         """Every cell of the space (``len(ops) ** 6``; 15625 for all five ops)."""
         return [
@@ -227,4 +197,5 @@ class NB201Space:
         ]
 
 
-__all__ = ["PATHS", "NB201Space", "NB201SpaceConfig", "TrainingSpaceConfig"]
+# TrainingConfig: what ``decode`` returns beside the genotype.
+__all__ = ["PATHS", "NB201Space", "NB201SpaceConfig", "TrainingConfig", "TrainingSpaceConfig"]

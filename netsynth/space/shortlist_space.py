@@ -32,14 +32,10 @@ import numpy as np
 from pydantic import Field
 
 from netsynth.space.distributions import ParamValue
-from netsynth.space.genotype import Genotype, GenotypeError, genotype_from_dict
-from netsynth.space.search_space import SearchSpace, checked_params
-from netsynth.space.training_space import (
-    FlatBuilder,
-    TrainingSpaceConfig,
-    decode_training,
-    training_params,
-)
+from netsynth.space.genotype import Genotype, GenotypeError
+from netsynth.space.space_base import BaseArchitectureSpace
+from netsynth.space.space_kinds import genotype_from_dict
+from netsynth.space.training_space import FlatBuilder, TrainingSpaceConfig
 from netsynth.strict_model import Strict
 from netsynth.training_config import TrainingConfig
 
@@ -63,31 +59,19 @@ class Shortlisted:
     genotype: Genotype
 
 
-class ShortlistSpace:
+class ShortlistSpace(BaseArchitectureSpace[ShortlistSpaceConfig, Genotype]):
     """Given architectures (already repaired for the data) x training hyperparameters."""
 
-    kind = "shortlist"
-
-    def __init__(self, config: ShortlistSpaceConfig) -> None:
-        self.config = config
+    def _prepare(self) -> None:
         self.candidates = [
             Shortlisted(entry.trial, genotype_from_dict(entry.genotype))
-            for entry in config.candidates
+            for entry in self.config.candidates
         ]
         trials = [c.trial for c in self.candidates]
         if len(set(trials)) != len(trials):
             raise ValueError(f"shortlist: trial numbers must be distinct, got {trials}")
         self._by_trial = {c.trial: c for c in self.candidates}
         self._by_hash = {c.genotype.hash(): c for c in self.candidates}
-        flat = FlatBuilder()
-        flat.add(ARCHITECTURE, trials)
-        flat.add_training(config.training)
-        self._flat = SearchSpace(flat.distributions, flat.conditions)
-        self._fixed = flat.fixed
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ShortlistSpace:
-        return cls(ShortlistSpaceConfig.model_validate(data))
 
     @classmethod
     def of(
@@ -103,28 +87,22 @@ class ShortlistSpace:
             )
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
-
     # -- the flat view -------------------------------------------------------------------------
 
-    def flat(self) -> SearchSpace:
-        return self._flat
+    def _add_choices(self, flat: FlatBuilder) -> None:
+        flat.add(ARCHITECTURE, [c.trial for c in self.candidates])
 
-    def decode(self, params: Mapping[str, ParamValue]) -> tuple[Genotype, TrainingConfig]:
-        values = {**self._fixed, **params}
+    def _genotype_of(self, values: Mapping[str, ParamValue]) -> Genotype:
         chosen = self._by_trial.get(values[ARCHITECTURE])  # type: ignore[arg-type]
         if chosen is None:
             raise GenotypeError(
                 f"architecture={values[ARCHITECTURE]!r} is not on the shortlist "
                 f"(trials {', '.join(str(t) for t in self._by_trial)})"
             )
-        return chosen.genotype, decode_training(values)
+        return chosen.genotype
 
-    def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
-        params: dict[str, ParamValue] = {ARCHITECTURE: self._entry(genotype).trial}
-        params.update(training_params(training, set(self._flat)))
-        return checked_params(self._flat, {k: v for k, v in params.items() if k in self._flat})
+    def _architecture_params(self, genotype: Genotype) -> dict[str, ParamValue]:
+        return {ARCHITECTURE: self._entry(genotype).trial}
 
     def _entry(self, genotype: Genotype) -> Shortlisted:
         entry = self._by_hash.get(genotype.hash())
@@ -140,10 +118,6 @@ class ShortlistSpace:
     def neighbours(self, genotype: Genotype) -> list[Genotype]:
         chosen = self._entry(genotype)
         return [c.genotype for c in self.candidates if c is not chosen]
-
-    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
-        options = self.neighbours(genotype)
-        return options[int(rng.integers(len(options)))] if options else genotype
 
     def encode(self, genotype: Genotype) -> np.ndarray:
         """One-hot position on the shortlist."""
@@ -164,8 +138,6 @@ class ShortlistSpace:
         kind = str(genotype.to_dict().get("space", "chain"))
         return make_architecture_space({"type": kind}).graph(genotype)
 
-    def genotype_from_dict(self, data: dict[str, Any]) -> Genotype:
-        return genotype_from_dict(data)
 
-
-__all__ = ["ARCHITECTURE", "ShortlistSpace", "ShortlistSpaceConfig"]
+# TrainingConfig: what ``decode`` returns beside the genotype.
+__all__ = ["ARCHITECTURE", "ShortlistSpace", "ShortlistSpaceConfig", "TrainingConfig"]

@@ -14,6 +14,7 @@ from netsynth.space.distributions import (
     CategoricalDistribution,
     Distribution,
     FloatDistribution,
+    IntDistribution,
     ParamValue,
 )
 from netsynth.space.search_space import Condition
@@ -115,6 +116,13 @@ class FlatBuilder:
         self.distributions[name] = distribution
         if condition is not None:
             self.conditions[name] = condition
+
+    def add_count(self, name: str, low: int, high: int) -> None:
+        """A whole number in ``low..high`` (layers, nodes): fixed when the two are equal."""
+        if low == high:
+            self.fixed[name] = high
+        else:
+            self.distributions[name] = IntDistribution(low, high)
 
     def add_training(self, training: TrainingSpaceConfig) -> None:
         self.add("optimizer", training.optimizer)

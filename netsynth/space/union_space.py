@@ -35,14 +35,15 @@ from netsynth.space.cell_space import CellSpaceConfig
 from netsynth.space.chain_space import ChainSpaceConfig
 from netsynth.space.dag_space import DagSpaceConfig
 from netsynth.space.distributions import ParamValue
-from netsynth.space.genotype import Genotype, GenotypeError, genotype_from_dict
+from netsynth.space.genotype import Genotype, GenotypeError
 from netsynth.space.nb201_space import NB201SpaceConfig
-from netsynth.space.search_space import Condition, SearchSpace, checked_params
+from netsynth.space.search_space import Condition, checked_params
+from netsynth.space.space_base import BaseArchitectureSpace
+from netsynth.space.space_kinds import genotype_from_dict
 from netsynth.space.training_space import (
     TRAINING_PARAMS,
     FlatBuilder,
     TrainingSpaceConfig,
-    decode_training,
     training_params,
 )
 from netsynth.space.zoo_space import ZooSpaceConfig
@@ -102,29 +103,21 @@ class UnionSpaceConfig(Strict):
         return data
 
 
-class UnionSpace:
+class UnionSpace(BaseArchitectureSpace[UnionSpaceConfig, Genotype]):
     """Members' spaces side by side; a trial picks one member and searches within it."""
 
-    kind = "union"
-
     def __init__(self, config: UnionSpaceConfig) -> None:
-        self.config = config
-        self._members: dict[str, ArchitectureSpace] = {}
-        for member in config.of:
-            shared = member.model_copy(update={"training": config.training})
-            self._members[member.type] = make_architecture_space(shared.model_dump(mode="json"))
-        self._flat, self._fixed = self._build_flat()
+        super().__init__(config)
         rng = np.random.default_rng(0)
         self._encoding_sizes = {
             kind: len(space.encode(space.sample(rng))) for kind, space in self._members.items()
         }
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> UnionSpace:
-        return cls(UnionSpaceConfig.model_validate(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
+    def _prepare(self) -> None:
+        self._members: dict[str, ArchitectureSpace] = {}
+        for member in self.config.of:
+            shared = member.model_copy(update={"training": self.config.training})
+            self._members[member.type] = make_architecture_space(shared.model_dump(mode="json"))
 
     @property
     def members(self) -> Mapping[str, ArchitectureSpace]:
@@ -132,11 +125,7 @@ class UnionSpace:
 
     # -- the flat view -------------------------------------------------------------------------
 
-    def flat(self) -> SearchSpace:
-        return self._flat
-
-    def _build_flat(self) -> tuple[SearchSpace, dict[str, ParamValue]]:
-        flat = FlatBuilder()
+    def _add_choices(self, flat: FlatBuilder) -> None:
         flat.add("space", list(self._members))
         searched = "space" in flat.distributions
         for kind, space in self._members.items():
@@ -154,19 +143,16 @@ class UnionSpace:
                     )
                 elif searched:
                     flat.conditions[f"{kind}.{name}"] = Condition("space", (kind,))
-        flat.add_training(self.config.training)
-        return SearchSpace(flat.distributions, flat.conditions), flat.fixed
 
-    def decode(self, params: Mapping[str, ParamValue]) -> tuple[Genotype, TrainingConfig]:
-        values = {**self._fixed, **params}
+    def _genotype_of(self, values: Mapping[str, ParamValue]) -> Genotype:
         kind = str(values["space"])
         prefix = f"{kind}."
         member = {k[len(prefix) :]: v for k, v in values.items() if k.startswith(prefix)}
         member.update({k: v for k, v in values.items() if k in TRAINING_PARAMS})
-        genotype, _ = self._member(kind).decode(member)
-        return genotype, decode_training(values)
+        return self._member(kind).decode(member)[0]
 
     def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
+        """The member's params of ``genotype`` (its training ones taken once, unprefixed)."""
         kind = _kind_of(genotype)
         member = self._member(kind).params_of(genotype, training)
         params: dict[str, ParamValue] = {"space": kind}
@@ -175,9 +161,6 @@ class UnionSpace:
         return checked_params(self._flat, params)
 
     # -- the structured view -------------------------------------------------------------------
-
-    def sample(self, rng: np.random.Generator) -> Genotype:
-        return self.decode(self._flat.sample(rng))[0]
 
     def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
         kind = _kind_of(genotype)

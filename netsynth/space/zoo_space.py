@@ -25,13 +25,10 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from netsynth.space.distributions import ParamValue
 from netsynth.space.genotype import Genotype, GenotypeError
-from netsynth.space.search_space import Condition, SearchSpace, checked_params
-from netsynth.space.training_space import (
-    FlatBuilder,
-    TrainingSpaceConfig,
-    decode_training,
-    training_params,
-)
+from netsynth.space.one_hot import one_hot, unique
+from netsynth.space.search_space import Condition
+from netsynth.space.space_base import BaseArchitectureSpace
+from netsynth.space.training_space import FlatBuilder, TrainingSpaceConfig
 from netsynth.space.zoo_genotype import (
     FAMILIES,
     ZooGenotype,
@@ -113,57 +110,37 @@ class ZooSpaceConfig(Strict):
 
     def family_variants(self, family: str) -> list[str]:
         variants = {str(k): v for k, v in self.variants.items()}
-        return _unique(variants.get(family, DEFAULT_VARIANTS[family]))
+        return unique(variants.get(family, DEFAULT_VARIANTS[family]))
 
     def family_weights(self, family: str) -> str | None:
         return {str(k): v for k, v in self.weights.items()}.get(family)
 
 
-def _unique(values: Sequence[Any]) -> list[Any]:
-    return list(dict.fromkeys(values))
-
-
-class ZooSpace:
+class ZooSpace(BaseArchitectureSpace[ZooSpaceConfig, ZooGenotype]):
     """Standard architectures from ``families``, each with its variants and multipliers."""
 
-    kind = "zoo"
+    builder = "netsynth.nn.zoo:build_zoo"
 
-    def __init__(self, config: ZooSpaceConfig | None = None) -> None:
-        self.config = config or ZooSpaceConfig()
-        self._families: list[str] = _unique(self.config.families)
-        self._flat, self._fixed = self._build_flat()
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ZooSpace:
-        return cls(ZooSpaceConfig.model_validate(data))
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.config.model_dump(mode="json")
+    def _prepare(self) -> None:
+        self._families: list[str] = unique(self.config.families)
 
     # -- the flat view -------------------------------------------------------------------------
 
-    def flat(self) -> SearchSpace:
-        return self._flat
-
-    def _build_flat(self) -> tuple[SearchSpace, dict[str, ParamValue]]:
+    def _add_choices(self, flat: FlatBuilder) -> None:
         c = self.config
-        flat = FlatBuilder()
         flat.add("family", self._families)
         searched = "family" in flat.distributions
         for family in self._families:
             chosen = Condition("family", (family,)) if searched else None
             flat.add(f"{family}.variant", c.family_variants(family), chosen)
-            flat.add(f"{family}.width_multiplier", _unique(c.width_multipliers), chosen)
-            flat.add(f"{family}.depth_multiplier", _unique(c.depth_multipliers), chosen)
+            flat.add(f"{family}.width_multiplier", unique(c.width_multipliers), chosen)
+            flat.add(f"{family}.depth_multiplier", unique(c.depth_multipliers), chosen)
             if family == "resnet":
-                flat.add("resnet.se", _unique(c.se), chosen)
-        flat.add_training(c.training)
-        return SearchSpace(flat.distributions, flat.conditions), flat.fixed
+                flat.add("resnet.se", unique(c.se), chosen)
 
-    def decode(self, params: Mapping[str, ParamValue]) -> tuple[ZooGenotype, TrainingConfig]:
-        values = {**self._fixed, **params}
+    def _genotype_of(self, values: Mapping[str, ParamValue]) -> ZooGenotype:
         family = str(values["family"])
-        genotype = ZooGenotype(
+        return ZooGenotype(
             family,
             str(values[f"{family}.variant"]),
             float(values[f"{family}.width_multiplier"]),  # type: ignore[arg-type]
@@ -171,10 +148,9 @@ class ZooSpace:
             se=bool(values["resnet.se"]) if family == "resnet" else False,
             weights=self.config.family_weights(family),
         )
-        return genotype, decode_training(values)
 
-    def params_of(self, genotype: Genotype, training: TrainingConfig) -> dict[str, ParamValue]:
-        zoo = _zoo(genotype)
+    def _architecture_params(self, genotype: Genotype) -> dict[str, ParamValue]:
+        zoo = self._own(genotype)
         family = zoo.family
         params: dict[str, ParamValue] = {
             "family": family,
@@ -191,13 +167,9 @@ class ZooSpace:
                 f"weights {zoo.weights!r} are not this space's for {family} "
                 f"({self.config.family_weights(family)!r})"
             )
-        params.update(training_params(training, set(self._flat)))
-        return checked_params(self._flat, params, self._fixed)
+        return params
 
     # -- the structured view -------------------------------------------------------------------
-
-    def sample(self, rng: np.random.Generator) -> ZooGenotype:
-        return self.decode(self._flat.sample(rng))[0]
 
     def _in_family(self, family: str, like: ZooGenotype) -> ZooGenotype:
         """A member of ``family`` keeping ``like``'s multipliers where the space allows."""
@@ -217,7 +189,7 @@ class ZooSpace:
 
     def neighbours(self, genotype: Genotype) -> list[Genotype]:
         """Another family, variant, width or depth multiplier, or the SE flag flipped."""
-        zoo, c = _zoo(genotype), self.config
+        zoo, c = self._own(genotype), self.config
         result: list[Genotype] = [
             self._in_family(f, zoo) for f in self._families if f != zoo.family
         ]
@@ -226,40 +198,34 @@ class ZooSpace:
         ]
         result += [
             replace(zoo, width_multiplier=w)
-            for w in _unique(c.width_multipliers)
+            for w in unique(c.width_multipliers)
             if w != zoo.width_multiplier
         ]
         result += [
             replace(zoo, depth_multiplier=d)
-            for d in _unique(c.depth_multipliers)
+            for d in unique(c.depth_multipliers)
             if d != zoo.depth_multiplier
         ]
         if zoo.family == "resnet":
-            result += [replace(zoo, se=s) for s in _unique(c.se) if s != zoo.se]
+            result += [replace(zoo, se=s) for s in unique(c.se) if s != zoo.se]
         return result
-
-    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
-        options = self.neighbours(genotype)
-        if not options:
-            return genotype  # a space of one architecture
-        return options[int(rng.integers(len(options)))]
 
     def encode(self, genotype: Genotype) -> np.ndarray:
         """One-hot family; per family a one-hot variant (zeros for the other families);
         one-hot width and depth multipliers; one-hot SE flag."""
-        zoo, c = _zoo(genotype), self.config
-        parts = [_one_hot(zoo.family, self._families)]
+        zoo, c = self._own(genotype), self.config
+        parts = [one_hot(zoo.family, self._families)]
         for family in self._families:
             parts.append(
-                _one_hot(zoo.variant if zoo.family == family else None, c.family_variants(family))
+                one_hot(zoo.variant if zoo.family == family else None, c.family_variants(family))
             )
-        parts.append(_one_hot(zoo.width_multiplier, _unique(c.width_multipliers)))
-        parts.append(_one_hot(zoo.depth_multiplier, _unique(c.depth_multipliers)))
-        parts.append(_one_hot(zoo.se, [False, True]))
+        parts.append(one_hot(zoo.width_multiplier, unique(c.width_multipliers)))
+        parts.append(one_hot(zoo.depth_multiplier, unique(c.depth_multipliers)))
+        parts.append(one_hot(zoo.se, [False, True]))
         return np.concatenate(parts)
 
     def canonical(self, genotype: Genotype) -> Genotype:
-        return _zoo(genotype).canonical()
+        return self._own(genotype).canonical()
 
     def check_input(self, input_shape: Sequence[int]) -> None:
         """Raise ``GenotypeError`` if a searched family cannot take inputs of this shape."""
@@ -268,28 +234,13 @@ class ZooSpace:
 
     def repair(self, genotype: Genotype, input_shape: Sequence[int]) -> ZooGenotype:
         # Every family adapts its downsampling to the input; only the input kind can fail.
-        zoo = _zoo(genotype)
+        zoo = self._own(genotype)
         check_family_input(zoo.family, input_shape)
         return zoo
 
     def graph(self, genotype: Genotype) -> dict[str, Any]:
-        return zoo_graph(_zoo(genotype))
-
-    def genotype_from_dict(self, data: dict[str, Any]) -> ZooGenotype:
-        return ZooGenotype.from_dict(data)
+        return zoo_graph(self._own(genotype))
 
 
-def _one_hot(value: Any, values: Sequence[Any]) -> np.ndarray:
-    vector = np.zeros(len(values), dtype=np.float32)
-    if value in values:
-        vector[list(values).index(value)] = 1.0
-    return vector
-
-
-def _zoo(genotype: Genotype) -> ZooGenotype:
-    if not isinstance(genotype, ZooGenotype):
-        raise GenotypeError(f"a zoo space takes zoo genotypes, got {type(genotype).__name__}")
-    return genotype
-
-
-__all__ = ["DEFAULT_VARIANTS", "ZooSpace", "ZooSpaceConfig"]
+# TrainingConfig: what ``decode`` returns beside the genotype.
+__all__ = ["DEFAULT_VARIANTS", "TrainingConfig", "ZooSpace", "ZooSpaceConfig"]

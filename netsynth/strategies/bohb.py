@@ -20,12 +20,12 @@ from typing import Any
 
 from optuna.trial import TrialState as OptunaState
 
-from netsynth.schedulers.reports import value_at
 from netsynth.space.search_space import SearchSpace
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.optuna_sampler import TPE, _Outcome
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_reports import value_at
 
 _FULL = 2**62  # the step a COMPLETE trial counts as having reached
 

@@ -38,6 +38,7 @@ from netsynth.space.distributions import (
     ParamValue,
 )
 from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.strategy import Candidate, SpaceExhausted
 from netsynth.trial_record import TrialRecord
@@ -184,7 +185,7 @@ def _permuted(index: int, size: int, seed: int) -> int:
     return index
 
 
-class GridSearch:
+class GridSearch(BaseStrategy):
     """Every grid point once, in a seeded order; then ``SpaceExhausted``.
 
     ``points``: how many values an int (with more than that many) or a float parameter takes.
@@ -193,6 +194,7 @@ class GridSearch:
     """
 
     name = "grid"
+    setting_names = ("points", "shuffle")
 
     def __init__(
         self,
@@ -204,7 +206,7 @@ class GridSearch:
     ) -> None:
         if isinstance(points, bool) or not isinstance(points, int) or points < 1:
             raise ValueError(f"points must be a positive integer, got {points!r}")
-        self.seed = int(seed)
+        super().__init__(seed, context=context)
         self.points = points
         self.shuffle = bool(shuffle)
         self._grid: _Grid | None = None
@@ -240,11 +242,3 @@ class GridSearch:
             index = _permuted(number, grid.size, self.seed) if self.shuffle else number
             out.append(Candidate(grid.point(index)))
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "seed": self.seed,
-            "points": self.points,
-            "shuffle": self.shuffle,
-        }

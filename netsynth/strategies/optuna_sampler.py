@@ -79,10 +79,10 @@ from netsynth.space.distributions import (
     ParamValue,
 )
 from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.regularized_evolution import trial_rng
-from netsynth.strategies.representation import Representation
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord, TrialState
 
@@ -365,13 +365,13 @@ def _nearest(dist: Distribution, value: ParamValue) -> ParamValue:
     return value
 
 
-class OptunaStrategy:
+class OptunaStrategy(BaseStrategy):
     """The shared adapter; subclasses name the sampler and how trials are valued.
 
     Settings are the sampler's own keyword arguments (``n_startup_trials``,
     ``population_size``...), JSON values only; ``seed`` is the strategy's."""
 
-    name: ClassVar[str]
+    name: str
     sampler_class: ClassVar[Callable[..., BaseSampler]]
     defaults: ClassVar[dict[str, Any]] = {}
     # Settings the adapter sets itself.
@@ -384,13 +384,11 @@ class OptunaStrategy:
     def __init__(
         self, seed: int = 0, *, context: StrategyContext | None = None, **settings: Any
     ) -> None:
-        self.seed = int(seed)
-        self.context = context or StrategyContext()
+        super().__init__(seed, context=context)
         self.goal: Goal = self.context.goal
         self.dedupe = bool(settings.pop("dedupe", self.deduplicates))
         if self.dedupe and not self.deduplicates:
             raise ValueError(f"{self.name} does not take dedupe")
-        self._representation: Representation | None = None
         signature = set(inspect.signature(self.sampler_class).parameters)
         accepted = signature - self.reserved
         unknown = sorted(set(settings) - accepted)
@@ -498,9 +496,7 @@ class OptunaStrategy:
         seeded by the trial number), as evolution does; Optuna's samplers repeat themselves
         on small categorical spaces, where a repeat costs a trial and teaches nothing. The
         mirror then no longer matches the history and is rebuilt at the next proposal."""
-        view = self._representation
-        if view is None or (view.space is not space and view.space != space):
-            view = self._representation = Representation(space, self.context.architecture)
+        view = self._view(space)
         seen = view.trial_keys(history)
         out = []
         for number, candidate in zip(numbers, candidates, strict=True):

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.regularized_evolution import trial_rng
 from netsynth.strategies.representation import Point, Representation
@@ -111,8 +112,20 @@ class Ensemble:
         return rows.mean(axis=0), rows.std(axis=0)
 
 
-class PredictorGuided:
+class PredictorGuided(BaseStrategy):
     name = "bananas"
+    setting_names = (
+        "warmup",
+        "ensemble",
+        "parents",
+        "candidates",
+        "acquisition",
+        "refit_growth",
+        "predictor",
+        "lde",
+        "tau",
+        "min_records",
+    )
 
     def __init__(
         self,
@@ -148,14 +161,13 @@ class PredictorGuided:
                 raise ValueError(f"{name} must be >= 1, got {value}")
         if refit_growth < 1.0:
             raise ValueError(f"refit_growth must be >= 1, got {refit_growth}")
-        self.seed = int(seed)
+        super().__init__(seed, context=context)
         self.warmup = int(warmup)
         self.ensemble = int(ensemble)
         self.parents = int(parents)
         self.candidates = int(candidates)
         self.acquisition = acquisition
         self.refit_growth = float(refit_growth)
-        self.context = context or StrategyContext()
         self.predictor = predictor
         self.lde, self.tau, self.min_records = lde, float(tau), int(min_records)
         self._ranker = (
@@ -170,15 +182,9 @@ class PredictorGuided:
             if predictor == "tap"
             else None
         )
-        self._view: Representation | None = None
         self._model: tuple[tuple[int, ...], Ensemble] | None = None  # (trials fitted on, model)
         self._encodings: dict[int, np.ndarray] = {}  # trial number -> encoding
         self._entries: dict[int, tuple[int, float, Point]] = {}  # trial id -> scored entry
-
-    def _representation(self, space: SearchSpace) -> Representation:
-        if self._view is None or self._view.space is not space:
-            self._view = Representation(space, self.context.architecture)
-        return self._view
 
     def _fitted(self, view: Representation, scored: list[tuple[int, float, Point]]) -> Ensemble:
         """The ensemble for the largest scheduled size the history reaches."""
@@ -213,7 +219,7 @@ class PredictorGuided:
     def propose(
         self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
     ) -> list[Candidate]:
-        view = self._representation(space)
+        view = self._view(space)
         scored = sorted(entry for t in history if (entry := self._entry(view, t)))
         seen = view.trial_keys(history)
         own = self._ranker.own_records(history) if self._ranker is not None else []
@@ -298,19 +304,3 @@ class PredictorGuided:
         pick = int(np.argmax(predicted))
         point, attrs = entries[pick]
         return point, {**attrs, "predicted": float(predicted[pick]), "ranked": len(entries)}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "seed": self.seed,
-            "warmup": self.warmup,
-            "ensemble": self.ensemble,
-            "parents": self.parents,
-            "candidates": self.candidates,
-            "acquisition": self.acquisition,
-            "refit_growth": self.refit_growth,
-            "predictor": self.predictor,
-            "lde": self.lde,
-            "tau": self.tau,
-            "min_records": self.min_records,
-        }

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from netsynth.space.distributions import ParamValue
 from netsynth.space.search_space import SearchSpace
 from netsynth.space.seeded_draw import seeded_draw
-from netsynth.strategies.context import StrategyContext
+from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord
 
 
-class RandomSearch:
+class RandomSearch(BaseStrategy):
     """Reproducible: trial ``n`` of a seeded experiment gets the same params in any process.
 
     >>> from netsynth.space import SearchSpace, FloatDistribution
@@ -24,9 +23,6 @@ class RandomSearch:
     """
 
     name = "random"
-
-    def __init__(self, seed: int = 0, *, context: StrategyContext | None = None) -> None:
-        self.seed = int(seed)
 
     def propose(
         self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
@@ -39,6 +35,3 @@ class RandomSearch:
             if space.is_active(name, params):
                 params[name] = seeded_draw(distribution, self.seed, number, name)
         return params
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "seed": self.seed}

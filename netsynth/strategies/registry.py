@@ -5,35 +5,29 @@ Each is imported on first use, so that naming ``random`` never loads PyTorch or 
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Mapping
 from typing import Any
 
+from netsynth.registry import Registry
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.strategy import Strategy
 
-# name -> "module:class"
-STRATEGIES: dict[str, str] = {
-    "random": "netsynth.strategies.random_search:RandomSearch",
-    "grid": "netsynth.strategies.grid_search:GridSearch",
-    "tpe": "netsynth.strategies.optuna_sampler:TPE",
-    "bohb": "netsynth.strategies.bohb:BOHB",
-    "gp": "netsynth.strategies.optuna_sampler:GPBO",
-    "cmaes": "netsynth.strategies.optuna_sampler:CMAES",
-    "nsga2": "netsynth.strategies.optuna_sampler:NSGA2",
-    "evolution": "netsynth.strategies.regularized_evolution:RegularizedEvolution",
-    "reinforce": "netsynth.strategies.reinforce:Reinforce",
-    "bananas": "netsynth.strategies.predictor_guided:PredictorGuided",
-}
-
-
-def strategy_class(name: str) -> type:
-    if name not in STRATEGIES:
-        raise ValueError(f"unknown strategy {name!r}; available: {', '.join(sorted(STRATEGIES))}")
-    module, _, attr = STRATEGIES[name].partition(":")
-    cls: type = getattr(importlib.import_module(module), attr)
-    return cls
+STRATEGIES: Registry[type] = Registry(
+    "strategy",
+    {
+        "random": "netsynth.strategies.random_search:RandomSearch",
+        "grid": "netsynth.strategies.grid_search:GridSearch",
+        "tpe": "netsynth.strategies.optuna_sampler:TPE",
+        "bohb": "netsynth.strategies.bohb:BOHB",
+        "gp": "netsynth.strategies.optuna_sampler:GPBO",
+        "cmaes": "netsynth.strategies.optuna_sampler:CMAES",
+        "nsga2": "netsynth.strategies.optuna_sampler:NSGA2",
+        "evolution": "netsynth.strategies.regularized_evolution:RegularizedEvolution",
+        "reinforce": "netsynth.strategies.reinforce:Reinforce",
+        "bananas": "netsynth.strategies.predictor_guided:PredictorGuided",
+    },
+)
 
 
 def make_strategy(
@@ -56,7 +50,7 @@ def make_strategy(
 
         inner = make_strategy({"name": name, **settings}, seed=seed, context=context)
         return InitialCandidates(inner, initial)
-    cls = strategy_class(name)
+    cls = STRATEGIES.resolve(name)
     settings.setdefault("seed", seed)
     accepted = inspect.signature(cls).parameters
     unknown = sorted(set(settings) - set(accepted) - {"context"})

@@ -24,6 +24,7 @@ import numpy as np
 
 from netsynth.objective import Direction
 from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.representation import Point, Representation
@@ -55,8 +56,9 @@ def trial_rng(seed: int, number: int, salt: int = 0) -> np.random.Generator:
     return np.random.default_rng([seed, number, salt])
 
 
-class RegularizedEvolution:
+class RegularizedEvolution(BaseStrategy):
     name = "evolution"
+    setting_names = ("population", "sample_size", "dedupe")
 
     def __init__(
         self,
@@ -73,18 +75,11 @@ class RegularizedEvolution:
             raise ValueError(
                 f"sample_size must be in [1, population={population}], got {sample_size}"
             )
-        self.seed = int(seed)
+        super().__init__(seed, context=context)
         self.population = int(population)
         self.sample_size = int(sample_size)
         self.dedupe = bool(dedupe)
-        self.context = context or StrategyContext()
-        self._representation: Representation | None = None
         self._entries: dict[int, tuple[int, float, Point, tuple[float, ...]]] = {}
-
-    def _view(self, space: SearchSpace) -> Representation:
-        if self._representation is None or self._representation.space is not space:
-            self._representation = Representation(space, self.context.architecture)
-        return self._representation
 
     def _entry(
         self, view: Representation, trial: TrialRecord
@@ -135,12 +130,3 @@ class RegularizedEvolution:
             seen.add(view.key(point))
             out.append(Candidate(view.params(point), attrs))
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "seed": self.seed,
-            "population": self.population,
-            "sample_size": self.sample_size,
-            "dedupe": self.dedupe,
-        }

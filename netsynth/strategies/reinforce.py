@@ -32,6 +32,7 @@ from torch import nn
 from netsynth.space.distributions import CategoricalDistribution, Distribution, ParamValue
 from netsynth.space.flat_mutation import to_unit
 from netsynth.space.search_space import SearchSpace
+from netsynth.strategies.base import BaseStrategy
 from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.strategy import Candidate
 from netsynth.trial_record import TrialRecord
@@ -64,8 +65,16 @@ class Controller(nn.Module):
         return self.heads[t](h), (h, c)
 
 
-class Reinforce:
+class Reinforce(BaseStrategy):
     name = "reinforce"
+    setting_names = (
+        "hidden",
+        "bins",
+        "learning_rate",
+        "baseline_decay",
+        "entropy_weight",
+        "checkpoint_every",
+    )
 
     def __init__(
         self,
@@ -89,14 +98,13 @@ class Reinforce:
         ):
             if not ok:
                 raise ValueError(f"{name}={value!r} is out of range")
-        self.seed = int(seed)
+        super().__init__(seed, context=context)
         self.hidden = int(hidden)
         self.bins = int(bins)
         self.learning_rate = float(learning_rate)
         self.baseline_decay = float(baseline_decay)
         self.entropy_weight = float(entropy_weight)
         self.checkpoint_every = int(checkpoint_every)
-        self.context = context or StrategyContext()
         self._space: SearchSpace | None = None
         self._choices: list[list[ParamValue]] = []
         self._policy: Controller | None = None
@@ -257,18 +265,6 @@ class Reinforce:
                 attrs[_ATTR] = self._checkpoint()
             out.append(Candidate(params, attrs))
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "seed": self.seed,
-            "hidden": self.hidden,
-            "bins": self.bins,
-            "learning_rate": self.learning_rate,
-            "baseline_decay": self.baseline_decay,
-            "entropy_weight": self.entropy_weight,
-            "checkpoint_every": self.checkpoint_every,
-        }
 
 
 def _seed_of(seed: int, number: int) -> int:

@@ -3,15 +3,16 @@
 A strategy proposes one candidate per trial number it is given. The numbers let a seeded
 strategy draw the same candidate for the same trial in any process and after a resume; any
 other state a strategy keeps must be rebuilt from ``history`` (or saved into storage).
+``BaseStrategy`` (``netsynth.strategies.base``) gives the defaults, so a strategy writes
+``propose`` and its settings only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from netsynth.space.distributions import ParamValue
+from netsynth.candidate import Candidate
 from netsynth.space.search_space import SearchSpace
 from netsynth.trial_record import TrialRecord
 
@@ -19,14 +20,6 @@ from netsynth.trial_record import TrialRecord
 class SpaceExhausted(Exception):
     """Raised by ``propose`` when the strategy has nothing left to try (e.g. a finished grid);
     the search ends as if a budget ran out."""
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A proposed point: flat params, plus notes for the trial record (e.g. ``parent``)."""
-
-    params: dict[str, ParamValue]
-    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 class Strategy(Protocol):
@@ -41,3 +34,6 @@ class Strategy(Protocol):
     def to_dict(self) -> dict[str, Any]:
         """``{"name": ..., **settings}``: what ``make_strategy`` rebuilds it from."""
         ...
+
+
+__all__ = ["Candidate", "SpaceExhausted", "Strategy"]

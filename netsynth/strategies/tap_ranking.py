@@ -47,12 +47,12 @@ class TAPRanker:
                 "predictor: tap ranks chain networks only (the TAP reads a network layer by "
                 "layer): use space: {type: chain} with data, or predictor: ensemble"
             )
-        self.attrs = attrs
-        self.architecture = architecture
-        self.lde = lde
-        self.tau = tau
-        self.min_records = min_records
-        self.seed = seed
+        self.attrs: Callable[[], Mapping[str, Any]] = attrs
+        self.architecture: ChainSpace = architecture
+        self.lde: str | None = lde
+        self.tau: float = tau
+        self.min_records: int = min_records
+        self.seed: int = seed
         self._attrs: Mapping[str, Any] | None = None
         self._facts: tuple[float, tuple[int, ...], int, str | None] | None = None
         self._lde_records: list[LDERecord] | None = None

@@ -53,7 +53,7 @@ def _score(key: str, input_shape: tuple[int, ...], num_classes: int, proxy: str)
     import torch
 
     from netsynth.nn.build import build
-    from netsynth.space.genotype import genotype_from_dict
+    from netsynth.space.space_kinds import genotype_from_dict
     from netsynth.tapas.zero_cost import PROXIES
 
     torch.manual_seed(0)

@@ -27,11 +27,11 @@ import pytest
 
 from netsynth.experiment import Experiment
 from netsynth.experiment_factory import create_experiment, load_experiment
-from netsynth.schedulers.reports import value_at
 from netsynth.schedulers.successive_halving import PROMOTED_FROM, SuccessiveHalving
 from netsynth.storage.in_memory import InMemoryStorage
 from netsynth.trial import Trial
 from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_reports import value_at
 
 # name -> (scheduler config, how trials are estimated: "tabular" or "fraction")
 CASES: dict[str, tuple[dict[str, Any], str]] = {

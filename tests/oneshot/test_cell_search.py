@@ -13,7 +13,7 @@ from netsynth.oneshot.darts_supernet import edge_count
 from netsynth.oneshot.oneshot_estimator import OneShotEstimator
 from netsynth.space.cell_genotype import CellGenotype
 from netsynth.space.cell_space import CellSpace, CellSpaceConfig
-from netsynth.space.genotype import genotype_from_dict
+from netsynth.space.space_kinds import genotype_from_dict
 from netsynth.space.training_space import TrainingSpaceConfig
 from netsynth.training_config import TrainingConfig
 from netsynth.trial import Trial

@@ -8,7 +8,7 @@ from netsynth.nn import build
 from netsynth.oneshot.bilevel import alpha_step
 from netsynth.oneshot.darts_supernet import DartsCellSupernet
 from netsynth.space.cell_genotype import Cell, CellGenotype
-from netsynth.space.genotype import genotype_from_dict
+from netsynth.space.space_kinds import genotype_from_dict
 
 OPS = ("none", "skip_connect", "sep_conv_3x3", "max_pool_3x3")
 

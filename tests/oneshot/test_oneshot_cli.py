@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from netsynth.space.genotype import genotype_from_dict
+from netsynth.space.space_kinds import genotype_from_dict
 from netsynth.storage import open_storage
 from tests.conftest import EXAMPLES, cli
 

@@ -10,8 +10,8 @@ from torch import nn
 from netsynth.estimation.train_loop import TensorSplit
 from netsynth.oneshot.perturbation import PerturbationSelection
 from netsynth.oneshot.supernet import NB201Supernet
-from netsynth.space.genotype import genotype_from_dict
 from netsynth.space.nb201_genotype import NB201Genotype
+from netsynth.space.space_kinds import genotype_from_dict
 from tests.oneshot.conftest import OPS, estimator, make_trial, space
 
 

@@ -9,7 +9,7 @@ import torch
 
 from netsynth.oneshot.bilevel import alpha_step
 from netsynth.oneshot.supernet import NB201Supernet
-from netsynth.space.genotype import genotype_from_dict
+from netsynth.space.space_kinds import genotype_from_dict
 from tests.oneshot.conftest import OPS, estimator, make_trial, space
 
 

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from netsynth.space.architecture_space import make_architecture_space
 from netsynth.space.cell_genotype import CELL_KINDS, CELL_OPS, Cell, CellGenotype
 from netsynth.space.cell_space import CellSpace, CellSpaceConfig
-from netsynth.space.genotype import Genotype, GenotypeError, genotype_from_dict
+from netsynth.space.genotype import Genotype, GenotypeError
+from netsynth.space.space_kinds import genotype_from_dict
 
 # Every macro setting searched, so that samples and mutations cover the skeleton too.
 MACRO = CellSpaceConfig(

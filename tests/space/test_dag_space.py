@@ -19,7 +19,8 @@ from netsynth.nn import build
 from netsynth.space.architecture_space import make_architecture_space
 from netsynth.space.dag_genotype import CONV_OPS, DagGenotype, DagNode
 from netsynth.space.dag_space import DagSpace, DagSpaceConfig
-from netsynth.space.genotype import GenotypeError, genotype_from_dict
+from netsynth.space.genotype import GenotypeError
+from netsynth.space.space_kinds import genotype_from_dict
 
 # Every op, activation, norm, merge and pool, but small widths so that hundreds of nets stay
 # cheap.

@@ -16,9 +16,10 @@ import pytest
 from pydantic import ValidationError
 
 from netsynth.space.architecture_space import make_architecture_space
-from netsynth.space.genotype import GenotypeError, genotype_from_dict
+from netsynth.space.genotype import GenotypeError
 from netsynth.space.nb201_genotype import EDGES, OPS, NB201Genotype, canonical_ops
 from netsynth.space.nb201_space import NB201Space, NB201SpaceConfig
+from netsynth.space.space_kinds import genotype_from_dict
 
 ALL_CELLS = list(itertools.product(OPS, repeat=6))
 SUBSET = NB201SpaceConfig(ops=["avg_pool_3x3", "none", "conv_3x3"])  # out of standard order

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from netsynth.space.genotype import GenotypeError, genotype_from_dict
+from netsynth.space.genotype import GenotypeError
+from netsynth.space.space_kinds import genotype_from_dict
 from netsynth.space.zoo_genotype import ZooGenotype
 from netsynth.space.zoo_space import ZooSpace, ZooSpaceConfig
 

@@ -12,7 +12,7 @@ from netsynth.estimation.training import candidate_seed
 from netsynth.experiment_record import ExperimentState
 from netsynth.nn.build import build
 from netsynth.runner.stored_estimator import estimator_from_config
-from netsynth.space.genotype import genotype_from_dict
+from netsynth.space.space_kinds import genotype_from_dict
 from netsynth.spec import SpecError, compile_spec, parse_spec
 from netsynth.tapas.zero_cost import PROXIES
 from netsynth.tapas.zero_cost_estimator import PROXY_NAMES, ZeroCostEstimator

@@ -12,7 +12,9 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet
 from netsynth.nn.ops import batch_norm, conv
+from netsynth.space.zoo_tables import round_channels
 
 # Small inputs (MNIST-1D's length 40, digits' 8x8): a stage halves the map only while it is
 # at least this long, so the last stages of deep families run at 2 (or 3) positions.
@@ -53,6 +55,17 @@ def conv_bn_act(
     return nn.Sequential(*layers)
 
 
+def stem(
+    input_shape: tuple[int, ...], channels: float, act: Callable[[], nn.Module]
+) -> tuple[int, SpatialTracker, int, list[nn.Module]]:
+    """How the inverted-residual families begin: ``dims``, a tracker of the map's size, the
+    stem's channels and the layer list holding the stem (3x3 stride-1 conv - batch norm -
+    ``act``, to ``channels`` rounded to a multiple of 8)."""
+    dims, out = len(input_shape) - 1, round_channels(channels)
+    layers: list[nn.Module] = [conv_bn_act(input_shape[0], out, 3, 1, dims, act)]
+    return dims, SpatialTracker(input_shape[1:]), out, layers
+
+
 class SqueezeExcite(nn.Module):
     """Channel attention: global average -> bottleneck -> gate in (0, 1) -> rescale."""
 
@@ -77,21 +90,4 @@ class SqueezeExcite(nn.Module):
         return x * weights
 
 
-def global_pool(dims: int) -> nn.Sequential:
-    """(N, C, *spatial) -> (N, C)."""
-    pool = nn.AdaptiveAvgPool1d(1) if dims == 1 else nn.AdaptiveAvgPool2d(1)
-    return nn.Sequential(pool, nn.Flatten())
-
-
-class ZooNet(nn.Module):
-    """features (stem and stages) -> global pooling -> classifier head."""
-
-    def __init__(self, features: nn.Module, pool: nn.Module, classifier: nn.Module) -> None:
-        super().__init__()
-        self.features = features
-        self.pool = pool
-        self.classifier = classifier
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.classifier(self.pool(self.features(x)))
-        return out
+ZooNet = ClassifierNet  # the name zoo networks had before chain networks shared the class

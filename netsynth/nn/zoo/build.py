@@ -7,26 +7,26 @@ from dataclasses import replace
 
 from torch import nn
 
-from netsynth.nn.zoo.efficientnet import build_efficientnet
-from netsynth.nn.zoo.mlp import build_mlp
-from netsynth.nn.zoo.mobilenet import build_mobilenet
-from netsynth.nn.zoo.resnet import build_resnet
-from netsynth.nn.zoo.vgg import build_vgg
 from netsynth.nn.zoo.weights import load_matching_weights
-from netsynth.nn.zoo.wide_resnet import build_wide_resnet
+from netsynth.registry import Registry
 from netsynth.space.genotype import Genotype, GenotypeError
 from netsynth.space.zoo_genotype import ZooGenotype, check_family_input
 
 FamilyBuilder = Callable[[ZooGenotype, tuple[int, ...], int], nn.Module]
 
-FAMILY_BUILDERS: dict[str, FamilyBuilder] = {
-    "resnet": build_resnet,
-    "wideresnet": build_wide_resnet,
-    "mobilenet": build_mobilenet,
-    "efficientnet": build_efficientnet,
-    "vgg": build_vgg,
-    "mlp": build_mlp,
-}
+# family -> "module:function(genotype, input_shape, num_classes)", imported on first use.
+FAMILY_BUILDERS: Registry[FamilyBuilder] = Registry(
+    "zoo family",
+    {
+        "resnet": "netsynth.nn.zoo.resnet:build_resnet",
+        "wideresnet": "netsynth.nn.zoo.wide_resnet:build_wide_resnet",
+        "mobilenet": "netsynth.nn.zoo.mobilenet:build_mobilenet",
+        "efficientnet": "netsynth.nn.zoo.efficientnet:build_efficientnet",
+        "vgg": "netsynth.nn.zoo.vgg:build_vgg",
+        "mlp": "netsynth.nn.zoo.mlp:build_mlp",
+    },
+    error=GenotypeError,
+)
 
 
 def build_zoo(
@@ -51,7 +51,7 @@ def build_zoo(
     if num_classes < 2:
         raise GenotypeError(f"num_classes must be >= 2, got {num_classes}")
     scaled = replace(genotype, width_multiplier=genotype.width_multiplier * width_multiplier)
-    model = FAMILY_BUILDERS[genotype.family](scaled, shape, num_classes)
+    model = FAMILY_BUILDERS.resolve(genotype.family)(scaled, shape, num_classes)
     if genotype.weights is not None:
         load_matching_weights(model, genotype.weights, genotype.family)
     return model

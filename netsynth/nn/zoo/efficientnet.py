@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.zoo.blocks import (
-    SpatialTracker,
-    ZooNet,
     conv_bn_act,
-    global_pool,
+    stem,
 )
 from netsynth.nn.zoo.inverted_residual import (
     InvertedResidual,
@@ -34,11 +33,9 @@ STOCHASTIC_DEPTH = 0.2  # B0's drop-connect rate: the last block's; earlier ones
 
 def build_efficientnet(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
-) -> ZooNet:
-    dims, width = len(input_shape) - 1, genotype.width_multiplier
-    tracker = SpatialTracker(input_shape[1:])
-    channels = round_channels(B0_STEM * width)
-    layers: list[nn.Module] = [conv_bn_act(input_shape[0], channels, 3, 1, dims, nn.SiLU)]
+) -> ClassifierNet:
+    width = genotype.width_multiplier
+    dims, tracker, channels, layers = stem(input_shape, B0_STEM * width, nn.SiLU)
     blocks = sum(scale_repeats(stage[-1], genotype.depth_multiplier) for stage in B0_STAGES)
     for expand, kernel, s, c_out, repeats in B0_STAGES:
         out = round_channels(c_out * width)
@@ -61,4 +58,4 @@ def build_efficientnet(
     last = round_channels(B0_LAST * width)
     layers.append(conv_bn_act(channels, last, 1, 1, dims, nn.SiLU))
     classifier = nn.Sequential(nn.Dropout(DROPOUT), nn.Linear(last, num_classes))
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), classifier)
+    return ClassifierNet(nn.Sequential(*layers), global_pool(dims), classifier)

@@ -9,12 +9,14 @@ import re
 
 from torch import nn
 
-from netsynth.nn.zoo.blocks import ZooNet
+from netsynth.nn.classifier_net import ClassifierNet
 from netsynth.space.zoo_genotype import ZooGenotype
 from netsynth.space.zoo_tables import round_channels, scale_repeats
 
 
-def build_mlp(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int) -> ZooNet:
+def build_mlp(
+    genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
+) -> ClassifierNet:
     match = re.fullmatch(r"(\d+)x(\d+)", genotype.variant)
     assert match is not None  # the genotype checked its variant
     layers = scale_repeats(int(match[1]), genotype.depth_multiplier)
@@ -25,4 +27,6 @@ def build_mlp(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: 
         hidden += [nn.Linear(features, units, bias=False), nn.BatchNorm1d(units), nn.ReLU()]
         features = units
     flatten = nn.Flatten()  # (N, *input_shape) -> (N, F)
-    return ZooNet(nn.Sequential(flatten, *hidden), nn.Identity(), nn.Linear(features, num_classes))
+    return ClassifierNet(
+        nn.Sequential(flatten, *hidden), nn.Identity(), nn.Linear(features, num_classes)
+    )

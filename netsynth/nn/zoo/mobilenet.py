@@ -14,11 +14,10 @@ from collections.abc import Callable
 
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.zoo.blocks import (
-    SpatialTracker,
-    ZooNet,
     conv_bn_act,
-    global_pool,
+    stem,
 )
 from netsynth.nn.zoo.inverted_residual import (
     InvertedResidual,
@@ -45,17 +44,17 @@ V3_DROPOUT = 0.2
 
 def build_mobilenet(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
-) -> ZooNet:
+) -> ClassifierNet:
     if genotype.variant == "v2":
         return _build_v2(genotype, input_shape, num_classes)
     return _build_v3_small(genotype, input_shape, num_classes)
 
 
-def _build_v2(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int) -> ZooNet:
-    dims, width = len(input_shape) - 1, genotype.width_multiplier
-    tracker = SpatialTracker(input_shape[1:])
-    channels = round_channels(V2_STEM * width)
-    layers: list[nn.Module] = [conv_bn_act(input_shape[0], channels, 3, 1, dims, nn.ReLU6)]
+def _build_v2(
+    genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
+) -> ClassifierNet:
+    width = genotype.width_multiplier
+    dims, tracker, channels, layers = stem(input_shape, V2_STEM * width, nn.ReLU6)
     for t, c, n, s in V2_STAGES:
         out = round_channels(c * width)
         for index in range(scale_repeats(n, genotype.depth_multiplier)):
@@ -65,16 +64,14 @@ def _build_v2(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: 
             channels = out
     last = round_channels(V2_LAST * width)
     layers.append(conv_bn_act(channels, last, 1, 1, dims, nn.ReLU6))
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), nn.Linear(last, num_classes))
+    return ClassifierNet(nn.Sequential(*layers), global_pool(dims), nn.Linear(last, num_classes))
 
 
 def _build_v3_small(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
-) -> ZooNet:
-    dims, width = len(input_shape) - 1, genotype.width_multiplier
-    tracker = SpatialTracker(input_shape[1:])
-    channels = round_channels(V3_STEM * width)
-    layers: list[nn.Module] = [conv_bn_act(input_shape[0], channels, 3, 1, dims, nn.Hardswish)]
+) -> ClassifierNet:
+    width = genotype.width_multiplier
+    dims, tracker, channels, layers = stem(input_shape, V3_STEM * width, nn.Hardswish)
     for stage in v3_stages():
         blocks = v3_stage_blocks(stage, genotype.depth_multiplier)
         for index, (kernel, expanded, c_out, se, hswish, s) in enumerate(blocks):
@@ -94,4 +91,4 @@ def _build_v3_small(
     classifier = nn.Sequential(
         nn.Linear(last, head), nn.Hardswish(), nn.Dropout(V3_DROPOUT), nn.Linear(head, num_classes)
     )
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), classifier)
+    return ClassifierNet(nn.Sequential(*layers), global_pool(dims), classifier)

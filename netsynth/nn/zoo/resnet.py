@@ -11,13 +11,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.ops import batch_norm, conv
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
     SqueezeExcite,
-    ZooNet,
     conv_bn_act,
-    global_pool,
 )
 from netsynth.space.zoo_genotype import ZooGenotype
 from netsynth.space.zoo_tables import RESNET_WIDTHS, round_channels, scale_repeats
@@ -49,7 +48,9 @@ class BasicBlock(nn.Module):
         return out
 
 
-def build_resnet(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int) -> ZooNet:
+def build_resnet(
+    genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
+) -> ClassifierNet:
     dims = len(input_shape) - 1
     tracker = SpatialTracker(input_shape[1:])
     blocks = scale_repeats((int(genotype.variant) - 2) // 6, genotype.depth_multiplier)
@@ -61,4 +62,6 @@ def build_resnet(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classe
             stride = tracker.stride(2 if stage > 0 and index == 0 else 1)
             layers.append(BasicBlock(channels, width, stride, dims, genotype.se))
             channels = width
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), nn.Linear(channels, num_classes))
+    return ClassifierNet(
+        nn.Sequential(*layers), global_pool(dims), nn.Linear(channels, num_classes)
+    )

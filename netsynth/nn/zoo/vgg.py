@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
-    ZooNet,
     conv_bn_act,
-    global_pool,
 )
 from netsynth.space.zoo_genotype import ZooGenotype
 from netsynth.space.zoo_tables import VGG_CONVS, VGG_WIDTHS, round_channels, scale_repeats
 
 
-def build_vgg(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int) -> ZooNet:
+def build_vgg(
+    genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
+) -> ClassifierNet:
     dims = len(input_shape) - 1
     tracker = SpatialTracker(input_shape[1:])
     pool = nn.MaxPool1d if dims == 1 else nn.MaxPool2d
@@ -31,4 +32,6 @@ def build_vgg(genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: 
             channels = out
         if tracker.stride(2) == 2:
             layers.append(pool(2, ceil_mode=True))
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), nn.Linear(channels, num_classes))
+    return ClassifierNet(
+        nn.Sequential(*layers), global_pool(dims), nn.Linear(channels, num_classes)
+    )

@@ -12,11 +12,10 @@ import re
 import torch
 from torch import nn
 
+from netsynth.nn.classifier_net import ClassifierNet, global_pool
 from netsynth.nn.ops import batch_norm, conv
 from netsynth.nn.zoo.blocks import (
     SpatialTracker,
-    ZooNet,
-    global_pool,
 )
 from netsynth.space.zoo_genotype import ZooGenotype
 from netsynth.space.zoo_tables import WRN_STEM, WRN_WIDTHS, round_channels, scale_repeats
@@ -48,7 +47,7 @@ class WideBlock(nn.Module):
 
 def build_wide_resnet(
     genotype: ZooGenotype, input_shape: tuple[int, ...], num_classes: int
-) -> ZooNet:
+) -> ClassifierNet:
     dims = len(input_shape) - 1
     tracker = SpatialTracker(input_shape[1:])
     match = re.fullmatch(r"(\d+)-(\d+)", genotype.variant)
@@ -64,4 +63,6 @@ def build_wide_resnet(
             layers.append(WideBlock(channels, width, stride, dims))
             channels = width
     layers += [batch_norm(channels, dims), nn.ReLU()]
-    return ZooNet(nn.Sequential(*layers), global_pool(dims), nn.Linear(channels, num_classes))
+    return ClassifierNet(
+        nn.Sequential(*layers), global_pool(dims), nn.Linear(channels, num_classes)
+    )

@@ -1,4 +1,6 @@
-"""Reading a trial's intermediate reports of the objective metric, as schedulers need them."""
+"""Reading a trial's intermediate reports of a metric: the curve, the value at a step, the
+best so far. Schedulers judge trials by them and BOHB fits its model on them, so they live
+below both."""
 
 from __future__ import annotations
 
