@@ -91,7 +91,7 @@ space:
   kernels: [3]
   widths: [32]
   training: {optimizer: adamw, lr: 0.01, batch_size: 32, epochs: 500}
-budget: {time: 20s, max_trials: 1}
+budget: {time: 40s, max_trials: 1}
 """
     )
     url = f"sqlite:///{tmp_path / 'runs.db'}"
