@@ -164,7 +164,9 @@ class Trial:
     def report(
         self,
         *args: Any,
-        step: int | None = None,
+        # float, not int, only so that report(step, **metrics) with float metrics type-checks
+        # (mypy matches **metrics against every keyword); it must be an integer at run time
+        step: float | None = None,
         value: float | None = None,
         **metrics: Any,
     ) -> None:
@@ -217,7 +219,7 @@ def _is_step(candidate: Any) -> bool:
     return isinstance(candidate, int) and not isinstance(candidate, bool) and candidate >= 0
 
 
-def _step_from(args: tuple[Any, ...], step: int | None, value: float | None) -> Any:
+def _step_from(args: tuple[Any, ...], step: float | None, value: float | None) -> Any:
     """The step of a ``report`` call, from its positional ``args`` or its ``step=``; a call
     whose positions cannot be read (too many, Optuna's order, the value given twice) raises
     a ``TypeError`` that shows both ways to write it."""

@@ -59,7 +59,7 @@ def apply_overrides(
     ``overrides`` set, in order (a later one wins). ``data: NAME`` (the short form) is
     widened to ``data: {dataset: NAME}`` when a path goes into it."""
     try:
-        result = respell(copy.deepcopy(data))
+        result: dict[str, Any] = respell(copy.deepcopy(data))
         settings: list[tuple[list[str], Any]] = []
         for text in overrides:
             keys, value = parse_override(text, source)
