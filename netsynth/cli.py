@@ -588,7 +588,6 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netsynth",
         description="Neural architecture search and hyperparameter optimization.",
-        epilog="Tools: netsynth tapas {characterize,predict}, netsynth admin reap.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
