@@ -62,8 +62,8 @@ def spec(dataset: str, mode: str, seconds: float, seed: int) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": f"{dataset}-{mode}",
         "data": {"dataset": dataset},
-        "space": space,
-        "algorithm": {"name": "random"},
+        "architecture": space,
+        "strategy": {"name": "random"},
         "seed": seed,
         "final": {"top_k": 1, "epochs": FINAL_EPOCHS},
         "execution": {"workers": 2},
@@ -74,7 +74,7 @@ def spec(dataset: str, mode: str, seconds: float, seed: int) -> dict[str, Any]:
         data["budget"] = {"max_trials": 10_000, "max_wall_seconds": seconds / 2}
         data["tuning"] = {
             "top_k": 3,
-            "algorithm": {"name": "tpe", "n_startup_trials": 5},
+            "strategy": {"name": "tpe", "n_startup_trials": 5},
             "budget": {"max_trials": 10_000, "max_wall_seconds": seconds / 2},
         }
     return data

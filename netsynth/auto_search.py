@@ -112,8 +112,8 @@ def search(
     a dataset path or built-in name (then leave out ``y``). Without ``x_test``, a seeded
     share of ``x`` is held out for the test. ``max_trials`` ends the search after that many
     trials even if time is left. ``storage``: where the experiment is kept
-    (default ``sqlite:///netsynth.db``); ``spec``: further spec keys (``space``,
-    ``algorithm``, ``final``, ``execution``...) as in a YAML spec. Raises what the CLI
+    (default ``sqlite:///netsynth.db``); ``spec``: further spec keys (``architecture``,
+    ``strategy``, ``final``, ``execution``...) as in a YAML spec. Raises what the CLI
     reports as errors: a ``DataError`` for bad data, ``TimeLimitTooShort`` when no candidate
     can train in the time, ``ExperimentError`` when the run fails."""
     from netsynth.experiment import ExperimentError

@@ -1,14 +1,25 @@
 """The ``netsynth`` command line.
 
+The lifecycle of an experiment, at the top level:
+
     netsynth run [SPEC | DATA]   run a spec, or search a network for a dataset (an .npz, a
                                  .csv, an image or IDX folder, a built-in name) with the
                                  defaults the data calls for; without either: the quickstart
     netsynth resume NAME         continue a stopped or interrupted experiment
+    netsynth validate SPEC       check a spec without running it
     netsynth ls                  list the experiments in a storage
     netsynth show NAME           leaderboard of one experiment (table, json or csv)
     netsynth export NAME --out D write an experiment's model (weights, genotype, ONNX, loader)
-    netsynth validate SPEC       check a spec without running it
     netsynth dashboard           browse a storage's experiments and models in a web browser
+
+Tools, in groups:
+
+    netsynth tapas characterize DATASET   a dataset's DCN and its nearest datasets in the LDE
+    netsynth tapas predict NETWORK        rank networks without training them (TAP scores)
+    netsynth admin reap NAME              fail trials whose worker stopped sending heartbeats
+
+The flat names of netsynth 0.1 (``netsynth reap``, ``netsynth characterize``, ``netsynth
+predict``) still work until netsynth 0.3, with a note on stderr.
 
 Exit codes: 0 done, 1 the experiment failed, 2 bad input, 128+N stopped by signal N.
 """
@@ -20,11 +31,14 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from netsynth.deprecation import NetsynthDeprecationWarning, deprecation_message
 from netsynth.experiment_record import ExperimentState
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -78,7 +92,7 @@ def _configure_logging(verbose: bool) -> None:
 def _check_data_fits_space(spec: Any, source: str) -> None:
     """Load the data (as PREPARING would) and let the space refuse inputs its candidates
     cannot take, e.g. a convolutional zoo family on tabular data."""
-    if spec.space is None or spec.data is None:
+    if spec.architecture is None or spec.data is None:
         return
     from netsynth.data.dataset import DataError
     from netsynth.data.registry import load_dataset
@@ -96,13 +110,15 @@ def _check_data_fits_space(spec: Any, source: str) -> None:
     except DataError as exc:
         raise SpecError(source, [("data.dataset", str(exc))]) from None
     check_input = getattr(
-        make_architecture_space(spec.architecture(Path(source).parent)), "check_input", None
+        make_architecture_space(spec.architecture_config(Path(source).parent)),
+        "check_input",
+        None,
     )
     if callable(check_input):
         try:
             check_input(tuple(dataset.x.shape[1:]))
         except GenotypeError as exc:
-            raise SpecError(source, [("space", str(exc))]) from None
+            raise SpecError(source, [("architecture", str(exc))]) from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -113,8 +129,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     check_spec(spec, args.spec, Path(args.spec).parent)
     _check_data_fits_space(spec, args.spec)
     objective = spec.resolved_objective
-    if spec.space is not None and spec.data is not None:
-        what = f"{spec.space.type} space on {spec.data.dataset}"
+    if spec.architecture is not None and spec.data is not None:
+        what = f"{spec.architecture.type} space on {spec.data.dataset}"
     else:
         what = "parameters: " + (
             ", ".join(f"{p.name}:{p.type}" for p in spec.parameters) or "defined by the objective"
@@ -233,16 +249,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _search_changed(exc: Any, overrides: list[str]) -> str:
     """Why ``netsynth run`` will not join an existing experiment, and how to run anyway."""
-    changed = ", ".join(exc.fields)
+    changed = ", ".join(exc.names)
     if overrides:
         sets = " ".join(f"--set {o}" for o in overrides)
         return (
-            f"experiment {exc.name!r} exists with a different {changed}: {sets} changes what "
+            f"experiment {exc.name!r} exists with different {changed}: {sets} changes what "
             "it searches. Run the change as a new experiment with --name NEW_NAME, or leave "
             f"out the --set that changes its {changed} to continue {exc.name!r}"
         )
     return (
-        f"experiment {exc.name!r} exists with a different {changed} than this spec. Run the "
+        f"experiment {exc.name!r} exists with different {changed} than this spec. Run the "
         f"spec as a new experiment with --name NEW_NAME, or restore its {changed} to continue "
         f"{exc.name!r}"
     )
@@ -392,44 +408,58 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
 # -- parsing ---------------------------------------------------------------------------------
 
+# The flat command names of netsynth 0.1 -> where they live now (kept until netsynth 0.3).
+MOVED_COMMANDS = {
+    "reap": ("admin", "reap"),
+    "characterize": ("tapas", "characterize"),
+    "predict": ("tapas", "predict"),
+}
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="netsynth", description="Neural architecture search and hyperparameter optimization."
+
+def _add_storage_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--storage",
+        help="storage URL (default: $NETSYNTH_STORAGE or sqlite:///netsynth.db)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def storage_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--storage",
-            help="storage URL (default: $NETSYNTH_STORAGE or sqlite:///netsynth.db)",
-        )
 
-    def output_options(p: argparse.ArgumentParser, top: int) -> None:
-        p.add_argument("--format", choices=["table", "json", "csv"], default="table")
-        p.add_argument("--top", type=int, default=top, help="rows of the leaderboard")
+def _add_output_options(p: argparse.ArgumentParser, top: int) -> None:
+    p.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="how the leaderboard is printed (default: table; json and csv for programs)",
+    )
+    p.add_argument("--top", type=int, default=top, help=f"rows of the leaderboard ({top})")
 
-    def run_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--workers", type=int, help="trials at once, each in its own process")
-        p.add_argument("--executor", choices=["inline", "process", "ray"])
-        p.add_argument(
-            "--ray-address",
-            help="Ray cluster for --executor ray, e.g. ray://HEAD:10001 (default: a local Ray)",
-        )
-        p.add_argument(
-            "--time",
-            help="time limit for the whole run: search, retraining, test and export "
-            "(90s, 10m, 1h or seconds; default for a dataset: 10m)",
-        )
-        p.add_argument("--max-trials", type=int, help="override the trial budget")
-        p.add_argument(
-            "--max-failed-trials",
-            type=int,
-            help="fail the experiment once more trials than this have failed",
-        )
-        p.add_argument("--no-progress", action="store_true", help="no live progress bar")
 
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, help="trials at once, each in its own process")
+    p.add_argument(
+        "--executor",
+        choices=["inline", "process", "ray"],
+        help="where trials run: in this process, in local worker processes, or on Ray "
+        "(default: inline for one worker, process for several)",
+    )
+    p.add_argument(
+        "--ray-address",
+        help="Ray cluster for --executor ray, e.g. ray://HEAD:10001 (default: a local Ray)",
+    )
+    p.add_argument(
+        "--time",
+        help="time limit for the whole run: search, retraining, test and export "
+        "(90s, 10m, 1h or seconds; default for a dataset: 10m)",
+    )
+    p.add_argument("--max-trials", type=int, help="override the trial budget")
+    p.add_argument(
+        "--max-failed-trials",
+        type=int,
+        help="fail the experiment once more trials than this have failed",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no live progress bar")
+
+
+def _add_run(commands: Any) -> None:
     run = commands.add_parser(
         "run", help="search a network for a dataset, or run an experiment from a spec"
     )
@@ -448,7 +478,8 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="PATH=VALUE",
         help="override one field of the spec (repeatable): a dotted PATH and a YAML VALUE, "
-        "e.g. --set space.training.epochs=2 --set final.epochs=1 --set 'space.widths=[16,32]'",
+        "e.g. --set architecture.training.epochs=2 --set final.epochs=1 "
+        "--set 'architecture.widths=[16,32]'",
     )
     run.add_argument(
         "--worker",
@@ -456,38 +487,36 @@ def _parser() -> argparse.ArgumentParser:
         help="only serve trials of the experiment's search in a shared storage; a main "
         "driver (netsynth run without --worker) prepares and finishes it",
     )
-    storage_option(run)
-    run_options(run)
-    output_options(run, 10)
+    _add_storage_option(run)
+    _add_run_options(run)
+    _add_output_options(run, 10)
     run.set_defaults(handler=cmd_run)
 
-    resume = commands.add_parser("resume", help="continue an experiment")
-    resume.add_argument("name")
-    storage_option(resume)
-    run_options(resume)
-    output_options(resume, 10)
+    resume = commands.add_parser("resume", help="continue a stopped or interrupted experiment")
+    resume.add_argument("name", help="the experiment's name (netsynth ls lists them)")
+    _add_storage_option(resume)
+    _add_run_options(resume)
+    _add_output_options(resume, 10)
     resume.set_defaults(handler=cmd_resume)
 
-    reap = commands.add_parser(
-        "reap", help="fail trials whose worker sent no heartbeat within the grace period"
-    )
-    reap.add_argument("name")
-    reap.add_argument(
-        "--grace",
-        type=float,
-        help="seconds of silence before a trial counts as lost (default: the experiment's "
-        "lost_after_seconds, 60 unless set)",
-    )
-    storage_option(reap)
-    reap.set_defaults(handler=cmd_reap)
+    validate = commands.add_parser("validate", help="check a spec without running it")
+    validate.add_argument("spec", help="the YAML spec to check")
+    validate.set_defaults(handler=cmd_validate)
 
-    ls = commands.add_parser("ls", help="list experiments")
-    storage_option(ls)
-    ls.add_argument("--format", choices=["table", "json"], default="table")
+
+def _add_read(commands: Any) -> None:
+    ls = commands.add_parser("ls", help="list the experiments in a storage")
+    _add_storage_option(ls)
+    ls.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="how the list is printed (default: table; json for programs)",
+    )
     ls.set_defaults(handler=cmd_ls)
 
     show = commands.add_parser("show", help="show an experiment's leaderboard")
-    show.add_argument("name")
+    show.add_argument("name", help="the experiment's name (netsynth ls lists them)")
     show.add_argument("--trial", type=int, help="one trial in full, its architecture as text")
     show.add_argument(
         "--what",
@@ -495,23 +524,23 @@ def _parser() -> argparse.ArgumentParser:
         help="the one table to show: the trials (CSV's default) or the retrained and tested "
         "models (final); a table shows both unless told, JSON always holds both",
     )
-    storage_option(show)
-    output_options(show, 20)
+    _add_storage_option(show)
+    _add_output_options(show, 20)
     show.set_defaults(handler=cmd_show)
 
     export = commands.add_parser("export", help="export an experiment's model")
-    export.add_argument("name")
+    export.add_argument("name", help="the experiment's name (netsynth ls lists them)")
     export.add_argument("--out", required=True, help="folder to write the model to")
     export.add_argument(
         "--trial", type=int, help="export this trial (retrained from scratch if needed)"
     )
-    storage_option(export)
+    _add_storage_option(export)
     export.set_defaults(handler=cmd_export)
 
     dashboard = commands.add_parser("dashboard", help="browse experiments and models")
-    storage_option(dashboard)
+    _add_storage_option(dashboard)
     dashboard.add_argument("--host", default="127.0.0.1", help="address to serve on")
-    dashboard.add_argument("--port", type=int, default=8765)
+    dashboard.add_argument("--port", type=int, default=8765, help="port to serve on (8765)")
     dashboard.add_argument(
         "--token", help="what writes (Pick) must carry; needed off loopback (default: random)"
     )
@@ -529,18 +558,79 @@ def _parser() -> argparse.ArgumentParser:
     )
     dashboard.set_defaults(handler=cmd_dashboard)
 
-    validate = commands.add_parser("validate", help="check a spec without running it")
-    validate.add_argument("spec")
-    validate.set_defaults(handler=cmd_validate)
 
+def _add_groups(commands: Any) -> None:
+    """The tools that are not steps of an experiment's life, each group under its noun."""
     from netsynth.tapas_commands import add_tapas_commands
 
-    add_tapas_commands(commands)  # characterize, predict (TAPAS)
+    tapas = commands.add_parser(
+        "tapas", help="TAPAS tools: characterize a dataset, predict networks without training"
+    )
+    add_tapas_commands(tapas.add_subparsers(dest="tool", required=True, metavar="TOOL"))
+
+    admin = commands.add_parser("admin", help="maintenance of a storage: reap lost trials")
+    tools = admin.add_subparsers(dest="tool", required=True, metavar="TOOL")
+    reap = tools.add_parser(
+        "reap", help="fail trials whose worker sent no heartbeat within the grace period"
+    )
+    reap.add_argument("name", help="the experiment's name (netsynth ls lists them)")
+    reap.add_argument(
+        "--grace",
+        type=float,
+        help="seconds of silence before a trial counts as lost (default: the experiment's "
+        "lost_after_seconds, 60 unless set)",
+    )
+    _add_storage_option(reap)
+    reap.set_defaults(handler=cmd_reap)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netsynth",
+        description="Neural architecture search and hyperparameter optimization.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(commands)
+    _add_read(commands)
+    _add_groups(commands)
     return parser
 
 
+def current_argv(argv: Sequence[str]) -> list[str]:
+    """``argv`` with a flat command name of netsynth 0.1 (``reap``, ``characterize``,
+    ``predict``) moved into its group, and a note on stderr that says so."""
+    argv = list(argv)
+    first = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if first is not None and argv[first] in MOVED_COMMANDS:
+        old = argv[first]
+        new = MOVED_COMMANDS[old]
+        message = deprecation_message(f"netsynth {old}", f"netsynth {' '.join(new)}")
+        print(f"deprecated: {message}", file=sys.stderr)
+        argv[first : first + 1] = new
+    return argv
+
+
+@contextmanager
+def _deprecations_on_stderr() -> Iterator[None]:
+    """Print each of netsynth's deprecation warnings as one ``deprecated: ...`` line on
+    stderr (once per message), other warnings as usual."""
+    shown = warnings.showwarning
+
+    def show(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, NetsynthDeprecationWarning):
+            print(f"deprecated: {message}", file=sys.stderr)
+        else:
+            shown(message, category, *args, **kwargs)
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("default", category=NetsynthDeprecationWarning)
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(current_argv(sys.argv[1:] if argv is None else argv))
     _configure_logging(args.verbose)
     from netsynth.data.dataset import DataError
     from netsynth.estimation.function import ObjectiveRefError
@@ -552,7 +642,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from netsynth.time_limit import DurationError, TimeLimitTooShort
 
     try:
-        code: int = args.handler(args)
+        with _deprecations_on_stderr():
+            code: int = args.handler(args)
         return code
     except (
         SpecError,

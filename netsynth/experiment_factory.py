@@ -1,12 +1,19 @@
-"""Create or load experiments; the Python API and the spec both come through here."""
+"""Create or load experiments; the Python API and the spec both come through here.
+
+The keywords are the spec's keys: ``parameters`` (the flat hyperparameter space),
+``architecture`` (the architecture space), ``strategy``, ``scheduler``. ``space=``, the
+name of netsynth 0.1 for ``parameters=``, works until netsynth 0.3 with a
+``DeprecationWarning``.
+"""
 
 from __future__ import annotations
 
 import secrets
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
+from netsynth.deprecation import warn_deprecated
 from netsynth.experiment import Experiment, ExperimentError
 from netsynth.experiment_record import ExperimentRecord
 from netsynth.objective import Direction, Objective
@@ -22,6 +29,8 @@ from netsynth.storage.url import open_storage
 from netsynth.strategies.strategy import Strategy
 
 # Config keys that define what is searched; a re-created experiment must agree on these.
+# They are the stored names (``space`` holds the flat space that ``parameters=`` gives),
+# which stay as they are so that storages written by any version read alike.
 _IDENTITY_KEYS = (
     "objective",
     "space",
@@ -34,28 +43,55 @@ _IDENTITY_KEYS = (
 )
 
 
+# The stored config keys as a user names them: the spec's keys and create_experiment's
+# keywords (``goal`` holds the objective's constraints and Pareto objectives).
+_USER_NAMES = {"space": "parameters", "goal": "objective"}
+
+
 class SearchChangedError(ExperimentError):
     """An experiment of that name exists, but searches something else: ``fields`` names the
-    config keys that differ (space, strategy, ...)."""
+    stored config keys that differ (space, strategy, ...), ``names`` the same as the spec
+    and the Python API call them (parameters, strategy, ...)."""
 
     def __init__(self, name: str, fields: Sequence[str]) -> None:
         self.name = name
         self.fields = list(fields)
+        self.names = user_names(self.fields)
         super().__init__(
-            f"experiment {name!r} exists with a different {', '.join(self.fields)}; "
+            f"experiment {name!r} exists with different {', '.join(self.names)}; "
             "use another name, or load it unchanged"
         )
+
+
+def user_names(fields: Sequence[str]) -> list[str]:
+    """Stored config keys as the user's names, without repeats; the flat space an
+    architecture space derives is not named besides it.
+
+    >>> user_names(["space", "architecture", "objective", "goal"])
+    ['architecture', 'objective']
+    """
+    names: list[str] = []
+    for key in fields:
+        if key == "space" and "architecture" in fields:
+            continue
+        name = _USER_NAMES.get(key, key)
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def _default_name() -> str:
     return f"exp-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
+FlatSpace: TypeAlias = SearchSpace | Mapping[str, Mapping[str, Any]]  # what parameters= takes
+
+
 def build_config(
     *,
     metric: str = "value",
     direction: str | Direction = "minimize",
-    space: SearchSpace | Mapping[str, Mapping[str, Any]] | None = None,
+    parameters: FlatSpace | None = None,
     strategy: str | Mapping[str, Any] | Strategy = "random",
     scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
     seed: int | None = None,
@@ -69,10 +105,11 @@ def build_config(
     ``fidelity``: every search trial's lower fidelity, under the scheduler's own resource."""
     if architecture is not None and not isinstance(architecture, Mapping):
         architecture = architecture.to_dict()
-    if space is None and architecture is not None:
+    if parameters is None and architecture is not None:
         from netsynth.space.architecture_space import make_architecture_space
 
-        space = make_architecture_space(architecture).flat()
+        parameters = make_architecture_space(architecture).flat()
+    space = parameters
     if space is not None and not isinstance(space, SearchSpace):
         space = SearchSpace.from_dict(space)
 
@@ -117,7 +154,7 @@ def create_experiment(
     storage: str | Storage | None = None,
     direction: str | Direction = "minimize",
     metric: str = "value",
-    space: SearchSpace | Mapping[str, Mapping[str, Any]] | None = None,
+    parameters: FlatSpace | None = None,
     strategy: str | Mapping[str, Any] | Strategy = "random",
     scheduler: str | Mapping[str, Any] | Scheduler = "fifo",
     seed: int | None = None,
@@ -127,22 +164,30 @@ def create_experiment(
     pareto: Sequence[tuple[str, str | Direction]] = (),
     tuning: Mapping[str, Any] | None = None,
     fidelity: Mapping[str, float] | None = None,
+    space: FlatSpace | None = None,
 ) -> Experiment:
     """Create an experiment (in memory unless ``storage`` is a URL such as
-    ``"sqlite:///netsynth.db"``). ``space`` declares the parameters up front; without it the
-    objective defines them as it runs (``trial.suggest_float(...)``). ``architecture`` (an
-    architecture space or its config) gives NAS strategies the structured view; its flat view is
-    the space. ``constraints`` bound metrics from above (``{"params": 20_000}``); ``pareto``
-    names further objectives (``[("params", "minimize")]``) for a Pareto front. ``tuning``
-    makes the search sequential (stage 2 tunes the training of stage 1's best architectures;
-    see ``netsynth.runner.tuning_stage.TuningStage`` for its keys). With
-    ``load_if_exists`` an experiment of the same name is continued, provided it searches the
-    same thing."""
+    ``"sqlite:///netsynth.db"``). ``parameters`` declares the flat hyperparameter space up
+    front (a ``SearchSpace`` or ``{"lr": {"type": "float", "low": 1e-4, "high": 0.1, "log":
+    True}}``); without it the objective defines its parameters as it runs
+    (``trial.suggest_float(...)``). ``architecture`` (an architecture space or its config)
+    gives NAS strategies the structured view; its flat view is the parameters. ``space``: the
+    old name of ``parameters`` (deprecated). ``constraints`` bound metrics from above
+    (``{"params": 20_000}``); ``pareto`` names further objectives
+    (``[("params", "minimize")]``) for a Pareto front. ``tuning`` makes the search
+    sequential (stage 2 tunes the training of stage 1's best architectures; see
+    ``netsynth.runner.tuning_stage.TuningStage`` for its keys). With ``load_if_exists`` an
+    experiment of the same name is continued, provided it searches the same thing."""
+    if space is not None:
+        if parameters is not None:
+            raise TypeError("give parameters= only (space= is its old name)")
+        warn_deprecated("create_experiment(space=...)", "create_experiment(parameters=...)")
+        parameters = space
     store = open_storage(storage)
     config = build_config(
         metric=metric,
         direction=direction,
-        space=space,
+        parameters=parameters,
         strategy=strategy,
         scheduler=scheduler,
         seed=seed,

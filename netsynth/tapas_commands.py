@@ -1,4 +1,5 @@
-"""``netsynth characterize DATASET`` and ``netsynth predict SPEC_OR_GENOTYPE --dataset D``."""
+"""``netsynth tapas characterize DATASET`` and ``netsynth tapas predict SPEC_OR_GENOTYPE
+--dataset D``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def add_tapas_commands(commands: Any) -> None:
-    """Register both subcommands on the CLI's subparsers."""
+    """Register both tools on the subparsers of the CLI's ``tapas`` group."""
     characterize = commands.add_parser(
         "characterize", help="a dataset's DCN (TAPAS) and the nearest datasets in the LDE"
     )
@@ -42,7 +43,7 @@ def add_tapas_commands(commands: Any) -> None:
     predict.add_argument(
         "--training",
         help='the training recipe as JSON, e.g. \'{"epochs": 10, "lr": 0.01}\' (default: a '
-        "spec's space.training, drawn per candidate; else the seed's 4 epochs at lr 0.003)",
+        "spec's architecture.training, drawn per candidate; else the seed's 4 epochs at lr 0.003)",
     )
     _common(predict)
     predict.set_defaults(handler=cmd_predict)
@@ -137,7 +138,7 @@ def _networks(
         from netsynth.spec.loader import load_spec
 
         spec = load_spec(path)
-        config = spec.architecture(path.parent)
+        config = spec.architecture_config(path.parent)
         if config is None or spec.data is None:
             raise ValueError(f"{text}: the spec has no architecture space and data to predict")
         space = make_architecture_space(config)
@@ -210,7 +211,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         f"dataset {dataset_name}: DCN {dcn:.4f}; TAP trained on {len(selection.records)} "
         f"records of {len(selection.datasets)} datasets ({how})"
     )
-    source = "--training" if recipe else "the spec's space.training" if trainings[0] else "seed"
+    source = (
+        "--training" if recipe else "the spec's architecture.training" if trainings[0] else "seed"
+    )
     print(f"training recipe: {source} (the TAP reads its epochs and learning rate)")
     # A score ranks the candidates; printed as a rank and a score, never as an accuracy.
     print(rank_quality_note())

@@ -3,7 +3,7 @@
 >>> def objective(trial):
 ...     lr = trial.suggest_float("lr", 1e-4, 1e-1, log=True)
 ...     for epoch in range(3):
-...         trial.report(epoch, val_acc=1 - lr * epoch)
+...         trial.report(epoch, val_acc=1 - lr * epoch)    # or report(value=..., step=epoch)
 ...         if trial.should_stop():
 ...             break
 ...     return 1 - lr
@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from netsynth.deprecation import warn_deprecated
 from netsynth.space.distributions import (
     CategoricalDistribution,
     ChoiceValue,
@@ -160,16 +161,38 @@ class Trial:
 
     # -- progress ----------------------------------------------------------------------------
 
-    def report(self, step: int, value: float | None = None, **metrics: Any) -> None:
-        """Record intermediate metrics at ``step`` (an epoch, say). ``value`` is shorthand for
-        the objective's metric: ``trial.report(3, 0.91)`` or ``trial.report(3, val_acc=0.91)``."""
+    def report(
+        self,
+        *args: Any,
+        # float, not int, only so that report(step, **metrics) with float metrics type-checks
+        # (mypy matches **metrics against every keyword); it must be an integer at run time
+        step: float | None = None,
+        value: float | None = None,
+        **metrics: Any,
+    ) -> None:
+        """Record intermediate metrics at ``step`` (an epoch, say). The step may come first
+        and alone by position; everything else is named, ``value`` being the objective's
+        metric:
+
+            trial.report(3, val_acc=0.91)
+            trial.report(value=0.91, step=3)      # Optuna's names, in Optuna's order
+            trial.report(step=3, loss=0.2, val_acc=0.91)
+
+        Optuna's positional ``report(0.91, 3)`` is refused with a message that shows both;
+        netsynth 0.1's ``report(3, 0.91)`` works until netsynth 0.3 with a warning."""
+        step = _step_from(args, step, value)
+        if len(args) == 2:
+            value = args[1]
         if isinstance(step, bool) or not isinstance(step, int) or step < 0:
             raise ValueError(f"step must be an integer >= 0, got {step!r}")
         values = {key: _as_metric(key, v) for key, v in metrics.items()}
         if value is not None:
             values[self._task.metric] = _as_metric(self._task.metric, value)
         if not values:
-            raise ValueError("report needs at least one metric, e.g. trial.report(step, loss=0.3)")
+            raise ValueError(
+                "report needs at least one metric, e.g. trial.report(step, loss=0.3) or "
+                "trial.report(value=0.3, step=step)"
+            )
         self.last_metrics.update(values)
         params = distributions = None
         if self._unsent:
@@ -187,3 +210,48 @@ class Trial:
         """The latest reported value of the objective's metric, if any."""
         value = self.last_metrics.get(self._task.metric)
         return None if value is None or math.isnan(value) else value
+
+
+_BOTH_ORDERS = "trial.report(value=V, step=S) or trial.report(S, metric_name=V)"
+
+
+def _is_step(candidate: Any) -> bool:
+    return isinstance(candidate, int) and not isinstance(candidate, bool) and candidate >= 0
+
+
+def _step_from(args: tuple[Any, ...], step: float | None, value: float | None) -> Any:
+    """The step of a ``report`` call, from its positional ``args`` or its ``step=``; a call
+    whose positions cannot be read (too many, Optuna's order, the value given twice) raises
+    a ``TypeError`` that shows both ways to write it."""
+    if len(args) > 2:
+        raise TypeError(f"trial.report takes the step and named metrics: {_BOTH_ORDERS}")
+    if args and step is not None:
+        raise TypeError(f"trial.report got the step twice (by position and step=): {_BOTH_ORDERS}")
+    if not args:
+        if step is None:
+            raise TypeError(f"trial.report needs the step: {_BOTH_ORDERS}")
+        return step
+    if len(args) == 1:
+        if not _is_step(args[0]) and isinstance(args[0], float):
+            raise TypeError(
+                f"trial.report({args[0]!r}): a lone positional argument is the step (an "
+                f"integer >= 0); name the value: {_BOTH_ORDERS}"
+            )
+        return args[0]
+    first, second = args
+    if value is not None:
+        raise TypeError(
+            f"trial.report got the value twice (by position and value=): {_BOTH_ORDERS}"
+        )
+    if not _is_step(first):
+        raise TypeError(
+            f"trial.report({first!r}, {second!r}) reads as Optuna's order report(value, step); "
+            f"netsynth takes the step first and the value by name: {_BOTH_ORDERS}"
+        )
+    warn_deprecated(
+        f"trial.report({first!r}, {second!r}) with a positional value",
+        f"trial.report({first!r}, value={second!r}) or trial.report(value={second!r}, "
+        f"step={first!r})",
+        stacklevel=3,
+    )
+    return first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from netsynth.cli import MOVED_COMMANDS, _parser, current_argv, main
 from tests.conftest import EXAMPLES, cli, cli_env, show_json
 
 
@@ -112,7 +114,7 @@ def test_rerunning_a_spec_with_a_different_search_under_the_same_name_is_refused
     changed.write_text(text)
     result = cli("run", str(changed), "--storage", sqlite_url)
     assert result.returncode == 2
-    assert "exists with a different space" in result.stderr
+    assert "exists with different parameters" in result.stderr
     assert "--name NEW_NAME" in result.stderr
 
 
@@ -140,7 +142,9 @@ def test_set_overrides_the_spec_and_a_bad_override_reads_as_a_spec_error(
     narrower = ("--set", "parameters.0.low=-4.0", "--set", "budget.max_trials=2")
     refused = cli("run", spec, "--storage", sqlite_url, *narrower)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "different space" in refused.stderr and "--set parameters.0.low=-4.0" in refused.stderr
+    assert (
+        "different parameters" in refused.stderr and "--set parameters.0.low=-4.0" in refused.stderr
+    )
     assert "--name NEW_NAME" in refused.stderr
     renamed = cli("run", spec, "--storage", sqlite_url, "--no-progress", *narrower, "--name", "n")
     assert renamed.returncode == 0, renamed.stderr
@@ -165,3 +169,70 @@ def test_resume_with_a_larger_total_continues_and_a_smaller_one_is_refused(
     assert len(show_json("hpo-quadratic", sqlite_url)) == 5
     (listed,) = json.loads(cli("ls", "--storage", sqlite_url, "--format", "json").stdout)
     assert (listed["state"], listed["done"], listed["budget"]) == ("COMPLETED", 5, 5)
+
+
+def _unhelped(parser: argparse.ArgumentParser, where: str) -> list[str]:
+    """Every command and argument under ``parser`` that has no help text."""
+    missing = []
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        if isinstance(action, argparse._SubParsersAction):
+            helped = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                if not helped.get(name):
+                    missing.append(f"{where} {name}")
+                missing += _unhelped(sub, f"{where} {name}")
+        elif not action.help or action.help == argparse.SUPPRESS:
+            missing.append(f"{where} {'/'.join(action.option_strings) or action.dest}")
+    return missing
+
+
+def test_every_command_and_argument_has_help() -> None:
+    assert _unhelped(_parser(), "netsynth") == []
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(commands.choices)
+
+
+def test_the_lifecycle_is_at_the_top_and_the_tools_in_groups() -> None:
+    top = _commands(_parser())
+    lifecycle = {"run", "resume", "validate", "ls", "show", "export", "dashboard"}
+    assert set(top) == lifecycle | {"tapas", "admin"}
+    assert set(_commands(top["tapas"])) == {"characterize", "predict"}
+    assert set(_commands(top["admin"])) == {"reap"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "current"),
+    [
+        (["reap", "x", "--grace", "1"], ["admin", "reap", "x", "--grace", "1"]),
+        (["-v", "characterize", "digits"], ["-v", "tapas", "characterize", "digits"]),
+        (["predict", "net.json"], ["tapas", "predict", "net.json"]),
+    ],
+)
+def test_the_old_flat_command_names_still_work_with_a_note(
+    argv: list[str], current: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert current_argv(argv) == current
+    moved = next(a for a in argv if not a.startswith("-"))
+    group = MOVED_COMMANDS[moved][0]
+    note = f"deprecated: netsynth {moved} is deprecated, use netsynth {group} {moved}"
+    assert note in capsys.readouterr().err
+
+
+def test_a_current_command_line_is_left_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["run", "predict.yaml"], ["show", "reap"], ["tapas", "predict", "n"]):
+        assert current_argv(argv) == argv
+    assert capsys.readouterr().err == ""
+
+
+def test_an_old_command_name_runs_the_moved_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = f"sqlite:///{tmp_path / 'none.db'}"
+    assert main(["reap", "x", "--storage", missing]) == 2  # admin reap's own refusal
+    err = capsys.readouterr().err
+    assert "use netsynth admin reap" in err and "no netsynth storage at" in err

@@ -19,7 +19,7 @@ from tests.conftest import EXAMPLES, cli, cli_env, show_document, show_schema
 TINY_DIGITS = """
 name: tiny
 data: {dataset: digits}
-space:
+architecture:
   type: chain
   min_layers: 1
   max_layers: 2

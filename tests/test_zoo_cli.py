@@ -30,7 +30,7 @@ def test_validate_refuses_a_conv_family_on_tabular_data(tmp_path: Path) -> None:
     write_table(tmp_path)
     result = cli("validate", str(write_spec(tmp_path, TABULAR_ZOO)))
     assert result.returncode == 2
-    assert "space: the zoo family 'resnet' takes sequences (C, L) or images" in result.stderr
+    assert "architecture: the zoo family 'resnet' takes sequences (C, L) or images" in result.stderr
     assert "families that take tabular data: mlp" in result.stderr
     assert "Traceback" not in result.stderr
 

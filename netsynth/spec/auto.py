@@ -1,7 +1,8 @@
-"""Resolve ``space: auto`` (or a spec with data and no space) into the concrete search the
-data and the time limit call for; see ``netsynth.space.auto_space`` for the choices.
+"""Resolve ``architecture: {type: auto}`` (or a spec with data and no architecture space)
+into the concrete search the data and the time limit call for; see
+``netsynth.space.auto_space`` for the choices.
 
-What the user set explicitly stays: a spec with ``space: auto`` and its own ``algorithm``
+What the user set explicitly stays: a spec with an auto space and its own ``strategy``
 keeps that strategy (the baselines are still proposed first), its own ``scheduler``,
 ``final``, ``fidelity`` or ``execution`` likewise. Without ``execution``, trials run one per
 core, up to four at once (one on a GPU).
@@ -48,7 +49,8 @@ def summarize(dataset: Dataset, spec: ExperimentSpec) -> DataSummary:
 
 
 def resolve_auto(spec: ExperimentSpec, source: str, base_dir: Path) -> ResolvedSpec:
-    """``spec`` with its auto space resolved from the data (unchanged if it has none)."""
+    """``spec`` with its auto architecture space resolved from the data (unchanged if it has
+    none)."""
     if not spec.is_auto:
         return ResolvedSpec(spec)
     assert spec.data is not None
@@ -70,15 +72,15 @@ def _updates(spec: ExperimentSpec, plan: AutoPlan) -> dict[str, object]:
         # settled in PREPARING from what the baselines cost on this machine
         budget = budget.model_copy(update={"final_share": AUTO})
     updates: dict[str, object] = {
-        "space": UnionSpaceConfig.model_validate(plan.space),
+        "architecture": UnionSpaceConfig.model_validate(plan.space),
         "budget": budget,
     }
-    if "algorithm" in chosen:
-        settings = spec.algorithm.settings()
+    if "strategy" in chosen:
+        settings = spec.strategy.settings()
         settings.setdefault("initial", plan.baselines)
-        updates["algorithm"] = ComponentSpec(name=spec.algorithm.name, **settings)
+        updates["strategy"] = ComponentSpec(name=spec.strategy.name, **settings)
     else:
-        updates["algorithm"] = ComponentSpec(**plan.strategy)
+        updates["strategy"] = ComponentSpec(**plan.strategy)
     if "scheduler" not in chosen:
         updates["scheduler"] = ComponentSpec(**plan.scheduler)
     if "final" not in chosen:

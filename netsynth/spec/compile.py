@@ -20,6 +20,12 @@ from netsynth.objective import Direction, Objective
 from netsynth.runner.heartbeat import FaultTolerance
 from netsynth.schedulers.registry import make_scheduler
 from netsynth.spec.errors import SpecError
+from netsynth.spec.estimator_spec import (
+    InheritanceEstimatorSpec,
+    OneShotEstimatorSpec,
+    TapasEstimatorSpec,
+    ZeroCostEstimatorSpec,
+)
 from netsynth.spec.schema import ExperimentSpec
 from netsynth.storage.url import DEFAULT_STORAGE_URL
 from netsynth.strategies.context import StrategyContext
@@ -56,12 +62,12 @@ def with_time_limit(spec: ExperimentSpec, source: str, seconds: float) -> Experi
 def _component(
     spec: ExperimentSpec, source: str, base_dir: Path
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    strategy = {"name": spec.algorithm.name, **spec.algorithm.settings()}
+    strategy = {"name": spec.strategy.name, **spec.strategy.settings()}
     scheduler = {"name": spec.scheduler.name, **spec.scheduler.settings()}
     try:
         make_strategy(strategy, seed=0, context=_context(spec, base_dir))
     except ValueError as exc:
-        raise SpecError(source, [("algorithm", str(exc))]) from None
+        raise SpecError(source, [("strategy", str(exc))]) from None
     try:
         objective = spec.resolved_objective
         make_scheduler(scheduler, Objective(objective.metric, Direction(objective.direction)))
@@ -77,13 +83,13 @@ def _tuning(spec: ExperimentSpec, source: str) -> dict[str, Any] | None:
     from netsynth.runner.tuning_stage import TuningStage
 
     tuning = spec.tuning
-    strategy = {"name": tuning.algorithm.name, **tuning.algorithm.settings()}
+    strategy = {"name": tuning.strategy.name, **tuning.strategy.settings()}
     scheduler = {"name": tuning.scheduler.name, **tuning.scheduler.settings()}
     objective = spec.resolved_objective
     try:
         make_strategy(strategy, seed=0)
     except ValueError as exc:
-        raise SpecError(source, [("tuning.algorithm", str(exc))]) from None
+        raise SpecError(source, [("tuning.strategy", str(exc))]) from None
     try:
         make_scheduler(scheduler, Objective(objective.metric, Direction(objective.direction)))
     except ValueError as exc:
@@ -101,7 +107,7 @@ def _tuning(spec: ExperimentSpec, source: str) -> dict[str, Any] | None:
 def _context(spec: ExperimentSpec, base_dir: Path) -> StrategyContext:
     from netsynth.space.architecture_space import make_architecture_space
 
-    config = spec.architecture(base_dir)
+    config = spec.architecture_config(base_dir)
     architecture = make_architecture_space(config) if config is not None else None
     goal = Goal.from_config(
         {"objective": spec.resolved_objective.model_dump(), "goal": spec.resolved_objective.goal()}
@@ -120,63 +126,62 @@ def _dataset_source(dataset: str, base_dir: Path) -> str:
 
 
 def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
-    if spec.tabular is not None:
+    """The estimator the spec's ``estimator`` block (or its ``trial``) describes."""
+    if spec.is_tabular:
         from netsynth.tabular.estimator import TabularEstimator
 
         return TabularEstimator(spec.table_path(base_dir))
-    if spec.space is not None:
-        from netsynth.estimation.training import FinalConfig, TrainingEstimator
-        from netsynth.space.architecture_space import make_architecture_space
+    if spec.architecture is None:
+        assert spec.trial is not None
+        if spec.trial.function is not None:
+            return FunctionEstimator.from_ref(spec.trial.function, base_dir)
+        assert spec.trial.command is not None
+        return CommandEstimator(spec.trial.command, cwd=str(base_dir.resolve()))
+    from netsynth.estimation.training import FinalConfig, TrainingEstimator
+    from netsynth.space.architecture_space import make_architecture_space
 
-        assert spec.data is not None
-        final = spec.final
-        architecture = spec.architecture(base_dir)
-        assert architecture is not None
-        if spec.oneshot is not None:
-            from netsynth.oneshot.config import OneShotConfig
-            from netsynth.oneshot.oneshot_estimator import OneShotEstimator
+    config = spec.architecture_config(base_dir)
+    assert config is not None
+    space = make_architecture_space(config)
+    final = FinalConfig(spec.final.top_k, spec.final.epochs, spec.final.export_dir)
+    block = spec.estimator
+    if isinstance(block, OneShotEstimatorSpec):
+        from netsynth.oneshot.config import OneShotConfig
+        from netsynth.oneshot.oneshot_estimator import OneShotEstimator
 
-            options = spec.oneshot.model_dump()
-            return OneShotEstimator(
-                make_architecture_space(architecture),
-                _data_config(spec, base_dir),
-                OneShotConfig.from_dict({**options.pop("options"), **options}),
-                FinalConfig(final.top_k, final.epochs, final.export_dir),
-                device=spec.execution.device,
-                threads=spec.execution.threads,
-            )
-        estimator = TrainingEstimator(
-            make_architecture_space(architecture),
+        return OneShotEstimator(
+            space,
             _data_config(spec, base_dir),
-            FinalConfig(final.top_k, final.epochs, final.export_dir),
+            OneShotConfig.from_dict(block.config()),
+            final,
             device=spec.execution.device,
             threads=spec.execution.threads,
-            inherit_epochs=spec.inheritance.epochs if spec.inheritance is not None else None,
-            lde=spec.tapas.lde,
         )
-        if spec.estimator == "tapas":
-            from netsynth.tapas.tapas_estimator import TapasEstimator
+    training = TrainingEstimator(
+        space,
+        _data_config(spec, base_dir),
+        final,
+        device=spec.execution.device,
+        threads=spec.execution.threads,
+        inherit_epochs=block.epochs if isinstance(block, InheritanceEstimatorSpec) else None,
+        lde=spec.lde,
+    )
+    if isinstance(block, TapasEstimatorSpec):
+        from netsynth.tapas.tapas_estimator import TapasEstimator
 
-            t = spec.tapas
-            return TapasEstimator(
-                estimator,
-                lde=t.lde,
-                tau=t.tau,
-                min_records=t.min_records,
-                fit_epochs=t.fit_epochs,
-                proxies=tuple(t.proxies),
-            )
-        if spec.estimator == "zero_cost":
-            from netsynth.tapas.zero_cost_estimator import ZeroCostEstimator
+        return TapasEstimator(
+            training,
+            lde=block.lde,
+            tau=block.tau,
+            min_records=block.min_records,
+            fit_epochs=block.fit_epochs,
+            proxies=tuple(block.proxies),
+        )
+    if isinstance(block, ZeroCostEstimatorSpec):
+        from netsynth.tapas.zero_cost_estimator import ZeroCostEstimator
 
-            z = spec.zero_cost_settings
-            return ZeroCostEstimator(estimator, proxy=z.proxy, batch_size=z.batch_size)
-        return estimator
-    assert spec.trial is not None
-    if spec.trial.function is not None:
-        return FunctionEstimator.from_ref(spec.trial.function, base_dir)
-    assert spec.trial.command is not None
-    return CommandEstimator(spec.trial.command, cwd=str(base_dir.resolve()))
+        return ZeroCostEstimator(training, proxy=block.proxy, batch_size=block.batch_size)
+    return training
 
 
 def _data_config(spec: ExperimentSpec, base_dir: Path) -> DataConfig:
@@ -193,7 +198,7 @@ def _data_config(spec: ExperimentSpec, base_dir: Path) -> DataConfig:
 
 
 def _search_space(spec: ExperimentSpec, base_dir: Path) -> Any:
-    config = spec.architecture(base_dir)
+    config = spec.architecture_config(base_dir)
     if config is not None:
         from netsynth.space.architecture_space import make_architecture_space
 
@@ -211,7 +216,7 @@ def check_spec(spec: ExperimentSpec, source: str, base_dir: Path) -> None:
         try:
             TabularTable.load(table)
         except (OSError, ValueError, KeyError) as exc:
-            raise SpecError(source, [("tabular.table", f"cannot read {table}: {exc}")]) from None
+            raise SpecError(source, [("estimator.table", f"cannot read {table}: {exc}")]) from None
     _component(spec, source, base_dir)
     _tuning(spec, source)
     if spec.trial is not None and spec.trial.function is not None:
@@ -247,8 +252,8 @@ def compile_spec(
         storage=storage or spec.storage or DEFAULT_STORAGE_URL,
         direction=objective.direction,
         metric=objective.metric,
-        space=_search_space(spec, base_dir),
-        architecture=spec.architecture(base_dir),
+        parameters=_search_space(spec, base_dir),
+        architecture=spec.architecture_config(base_dir),
         constraints=objective.constraints,
         pareto=[(p.metric, p.direction) for p in objective.pareto],
         strategy=strategy,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from netsynth.spec.schema import FieldError
+from netsynth.spec.estimator_spec import ESTIMATOR_TYPES
+from netsynth.spec.field_error import FieldError
+
+ARCHITECTURE_TYPES = ("auto", "chain", "dag", "cell", "nb201", "zoo", "union")
+# The discriminated unions of the spec: their tag, which pydantic adds to an error's path,
+# is left out of the path a user reads.
+_TAGGED = {"architecture": ARCHITECTURE_TYPES, "estimator": ESTIMATOR_TYPES}
 
 
 class SpecError(ValueError):
@@ -29,7 +35,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
             out += f"[{part}]"
         elif part in ("float", "int", "categorical") and out.endswith("]"):
             continue  # the discriminated-union tag pydantic adds to the path
-        elif part in ("auto", "chain", "dag", "cell", "nb201", "zoo", "union") and out == "space":
+        elif out in _TAGGED and part in _TAGGED[out]:
             continue
         else:
             out += f".{part}" if out else str(part)
@@ -39,8 +45,8 @@ def _path(loc: tuple[int | str, ...]) -> str:
 def _message(error: dict[str, object]) -> str:
     if error.get("type") == "union_tag_not_found":
         loc = error.get("loc")
-        if isinstance(loc, tuple) and loc and loc[0] == "space":
-            return "missing 'type'; one of: 'auto', 'chain', 'dag', 'cell', 'nb201', 'zoo', 'union'"
+        if isinstance(loc, tuple) and loc and loc[0] in _TAGGED:
+            return "missing 'type'; one of: " + ", ".join(repr(t) for t in _TAGGED[str(loc[0])])
         return "missing 'type'; one of: 'float', 'int', 'categorical'"
     message = str(error.get("msg", "invalid"))
     for prefix in ("Value error, ", "Assertion failed, "):

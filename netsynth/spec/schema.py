@@ -1,5 +1,7 @@
 """The declarative experiment spec (Katib-like), validated with pydantic.
 
+A hyperparameter search names its ``trial`` and its flat ``parameters``:
+
 ```yaml
 name: hpo-quadratic
 objective: {metric: loss, direction: minimize}
@@ -9,17 +11,29 @@ parameters:
   - {name: n, type: int, low: 1, high: 64, log: true}
   - {name: opt, type: categorical, choices: [sgd, adam]}
   - {name: momentum, type: float, low: 0.0, high: 0.99, condition: {parent: opt, values: [sgd]}}
-algorithm: {name: random}
+strategy: {name: random}                    # or algorithm: (Katib's name for it)
 budget: {max_trials: 50, max_failed_trials: 5, max_wall_seconds: 600}
 stopping: {target: 0.001, patience: 20}
 execution: {workers: 2}
 ```
+
+An architecture search names its ``data`` and its ``architecture`` space (training
+hyperparameters go under ``architecture.training``), and how candidates are scored:
+
+```yaml
+data: {dataset: mnist1d}
+architecture: {type: chain, max_layers: 4, training: {epochs: 4}}
+estimator: {type: training}                 # see netsynth.spec.estimator_spec
+strategy: {name: evolution}
+```
+
+The spellings of netsynth 0.1 (``space:``, ``estimator: tapas``, ``oneshot: {...}``...) are
+rewritten by ``netsynth.spec.spelling`` with a deprecation warning.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from string import Template
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -27,7 +41,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StrictBool,
     field_validator,
     model_validator,
 )
@@ -35,119 +48,21 @@ from pydantic import (
 from netsynth.space.cell_space import CellSpaceConfig
 from netsynth.space.chain_space import ChainSpaceConfig
 from netsynth.space.dag_space import DagSpaceConfig
-from netsynth.space.distributions import (
-    CategoricalDistribution,
-    ChoiceValue,
-    Distribution,
-    FloatDistribution,
-    IntDistribution,
-)
 from netsynth.space.nb201_space import NB201SpaceConfig
 from netsynth.space.search_space import Condition, SearchSpace
 from netsynth.space.training_space import FlatBuilder, TrainingSpaceConfig
 from netsynth.space.union_space import UnionSpaceConfig
 from netsynth.space.zoo_space import ZooSpaceConfig
+from netsynth.spec.estimator_spec import (
+    EstimatorSpec,
+    TapasEstimatorSpec,
+    TrainingEstimatorSpec,
+    ZeroCostEstimatorSpec,
+)
+from netsynth.spec.field_error import FieldError
+from netsynth.spec.parameter_spec import Name, Parameter, check_placeholders
+from netsynth.spec.spelling import respell
 from netsynth.strict_model import Strict
-
-Name = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_.\-]*$")]
-
-
-def _not_bool(value: Any) -> Any:
-    # YAML reads yes/no/true as booleans; a bound of `true` is a typo, not the number 1.
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
-    return value
-
-
-Number = Annotated[float, BeforeValidator(_not_bool)]
-Integer = Annotated[int, Field(strict=True), BeforeValidator(_not_bool)]
-
-
-class FieldError(ValueError):
-    """A problem found across fields, with the path of the field it belongs to."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-def _check_placeholders(command: list[str], names: set[str]) -> None:
-    for index, arg in enumerate(command):
-        for match in Template.pattern.finditer(arg):
-            if match.group("invalid") is not None:
-                raise FieldError(
-                    f"trial.command[{index}]",
-                    f"{arg!r} has a '$' that is not a placeholder; use ${{name}} with a "
-                    "parameter whose name is a Python identifier, or $$ for a literal $",
-                )
-            used = match.group("named") or match.group("braced")
-            if used and used not in names:
-                raise FieldError(
-                    f"trial.command[{index}]",
-                    f"${{{used}}} is not a parameter; parameters: "
-                    f"{', '.join(sorted(names)) or '(none)'}",
-                )
-
-
-class ConditionSpec(Strict):
-    parent: Name
-    values: list[ChoiceValue] = Field(min_length=1)
-
-
-class FloatParameter(Strict):
-    name: Name
-    type: Literal["float"]
-    low: Number
-    high: Number
-    log: StrictBool = False
-    step: Number | None = Field(default=None, gt=0)
-    condition: ConditionSpec | None = None
-
-    @model_validator(mode="after")
-    def _range(self) -> FloatParameter:
-        self.distribution()
-        return self
-
-    def distribution(self) -> Distribution:
-        return FloatDistribution(self.low, self.high, self.log, self.step)
-
-
-class IntParameter(Strict):
-    name: Name
-    type: Literal["int"]
-    low: Integer
-    high: Integer
-    log: StrictBool = False
-    step: Integer = Field(default=1, ge=1)
-    condition: ConditionSpec | None = None
-
-    @model_validator(mode="after")
-    def _range(self) -> IntParameter:
-        self.distribution()
-        return self
-
-    def distribution(self) -> Distribution:
-        return IntDistribution(self.low, self.high, self.log, self.step)
-
-
-class CategoricalParameter(Strict):
-    name: Name
-    type: Literal["categorical"]
-    choices: list[ChoiceValue] = Field(min_length=1)
-    condition: ConditionSpec | None = None
-
-    @model_validator(mode="after")
-    def _choices(self) -> CategoricalParameter:
-        self.distribution()
-        return self
-
-    def distribution(self) -> Distribution:
-        return CategoricalDistribution(tuple(self.choices))
-
-
-Parameter = Annotated[
-    FloatParameter | IntParameter | CategoricalParameter, Field(discriminator="type")
-]
 
 
 class ParetoObjectiveSpec(Strict):
@@ -279,14 +194,14 @@ class ExecutionSpec(Strict):
 
 
 class AutoSpaceConfig(Strict):
-    """``space: {type: auto}`` (the default when ``space`` is left out): the space, the first
-    candidates, the strategy and the scheduler are chosen from the data and the time limit
-    (see ``netsynth.space.auto_space``)."""
+    """``architecture: {type: auto}`` (the default when ``architecture`` is left out): the
+    space, the first candidates, the strategy and the scheduler are chosen from the data and
+    the time limit (see ``netsynth.space.auto_space``)."""
 
     type: Literal["auto"] = "auto"
 
 
-SpaceConfig = Annotated[
+ArchitectureConfig = Annotated[
     AutoSpaceConfig
     | ChainSpaceConfig
     | DagSpaceConfig
@@ -326,81 +241,13 @@ class FinalSpec(Strict):
     export_dir: str | None = None
 
 
-class InheritanceSpec(Strict):
-    """Weight inheritance: a child mutated from a trained parent starts from the parent's
-    weights (network morphisms where they preserve its function) and trains ``epochs``
-    epochs instead of its own. Each trial's weights are kept under export_dir/trials."""
-
-    epochs: int = Field(ge=1)
-
-
-class TabularSpec(Strict):
-    """Answer trials from a tabular benchmark instead of training: the search space is the
-    table's (its NB201 cells), and budgets in compute seconds count simulated seconds.
-    ``table``: a table file (relative to the spec); null is the one shipped with netsynth."""
-
-    table: str | None = None
-
-
-class OneShotSpec(Strict):
-    """A one-shot search inside one trial: DARTS of the nb201 or the cell space, ENAS of the
-    nb201 space. The trial trains a weight-sharing supernet and ends with a derived genotype
-    (see netsynth.oneshot; the other fields are ``OneShotConfig``'s)."""
-
-    method: Literal["darts", "enas"] = "darts"
-    order: Literal[1, 2] = 1
-    remedy: Literal["none", "early_stop", "perturbation"] = "none"
-    epochs: int = Field(default=10, ge=1)
-    batch_size: int = Field(default=64, ge=1)
-    options: dict[str, Any] = Field(default_factory=dict)  # any other OneShotConfig field
-
-    @field_validator("options")
-    @classmethod
-    def _known_options(cls, options: dict[str, Any]) -> dict[str, Any]:
-        from dataclasses import fields
-
-        from netsynth.oneshot.config import OneShotConfig
-
-        known = {f.name for f in fields(OneShotConfig)} - set(cls.model_fields)
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
-            )
-        return options
-
-
-class TapasSpec(Strict):
-    """TAPAS settings. ``lde``: the shared LDE (a storage URL; null: the experiment's own
-    storage): every experiment's trained trials join it as RETRAINING starts, and
-    ``estimator: tapas`` learns from it (plus the seed records shipped with netsynth). For
-    ``estimator: tapas`` also the DCN window ``tau`` and the fewest records to train on
-    (nearest datasets are added to reach it)."""
-
-    lde: str | None = None
-    tau: float = Field(default=0.05, gt=0, le=1)
-    min_records: int = Field(default=100, ge=1)
-    fit_epochs: int = Field(default=40, ge=1)  # passes of the TAP's fit over its records
-    # data-free zero-cost proxies as extra TAP inputs (see netsynth.tapas.proxy_features)
-    proxies: list[Literal["synflow", "params"]] = Field(default_factory=list)
-
-
-class ZeroCostSpec(Strict):
-    """``estimator: zero_cost`` settings: the proxy that scores each untrained candidate from
-    one minibatch of ``batch_size`` training samples (higher is better; the trial's metric
-    ``zero_cost``)."""
-
-    proxy: Literal["synflow", "naswot", "snip", "grad_norm", "params"] = "synflow"
-    batch_size: int = Field(default=64, ge=2)
-
-
 class TuningSpec(Strict):
     """Stage 2 of ``mode: sequential``: tune the training hyperparameters of stage 1's
     ``top_k`` best architectures, with its own strategy, scheduler, budget and stopping rules.
-    ``training``: the settings to search (default: the space's ``training``)."""
+    ``training``: the settings to search (default: ``architecture.training``)."""
 
     top_k: int = Field(default=3, ge=1)
-    algorithm: ComponentSpec = ComponentSpec(name="tpe")
+    strategy: ComponentSpec = ComponentSpec(name="tpe")  # or algorithm: (Katib's name)
     scheduler: ComponentSpec = ComponentSpec(name="fifo")
     budget: BudgetSpec
     stopping: StoppingSpec = StoppingSpec()
@@ -408,41 +255,54 @@ class TuningSpec(Strict):
 
 
 class ExperimentSpec(Strict):
+    """A whole experiment. The keys of netsynth 0.1 (``space``, ``estimator: NAME``,
+    ``tapas``, ``zero_cost``, ``oneshot``, ``tabular``, ``inheritance``) are rewritten into
+    these before validation, with a deprecation warning (``netsynth.spec.spelling``)."""
+
     name: Name | None = None
     storage: str | None = None
     seed: int | None = None
     objective: ObjectiveSpec | None = None  # default for architecture search: val_acc, maximize
     trial: TrialSpec | None = None
-    parameters: list[Parameter] = Field(default_factory=list)
-    space: SpaceConfig | None = None  # with data and no space: {type: auto}
+    parameters: list[Parameter] = Field(default_factory=list)  # the flat hyperparameter space
+    architecture: ArchitectureConfig | None = None  # with data and none: {type: auto}
     data: DataSpec | None = None
     # Every search trial's lower fidelity (data_fraction, resolution, width_multiplier,
     # epochs); a scheduler's own resource comes on top. Retraining is at full fidelity.
     fidelity: dict[str, float] = Field(default_factory=dict)
-    tabular: TabularSpec | None = None
     final: FinalSpec = FinalSpec()
-    inheritance: InheritanceSpec | None = None
-    oneshot: OneShotSpec | None = None
-    # train: every candidate is trained; tapas: predicted without training (netsynth.tapas);
-    # zero_cost: scored by a zero-cost proxy of the untrained network (netsynth.tapas.zero_cost)
-    estimator: Literal["train", "tapas", "zero_cost"] = "train"
-    tapas: TapasSpec = TapasSpec()
-    zero_cost: ZeroCostSpec | None = None
+    # How candidates are scored (netsynth.spec.estimator_spec): training (the default),
+    # inheritance, oneshot, tapas, zero_cost or tabular.
+    estimator: EstimatorSpec = TrainingEstimatorSpec()
     # joint: architecture and training hyperparameters in one space; sequential: stage 1
     # searches architectures with default training, stage 2 (``tuning``) the training of the
     # top-k of stage 1.
     mode: Literal["joint", "sequential"] = "joint"
     tuning: TuningSpec | None = None
-    algorithm: ComponentSpec = ComponentSpec(name="random")
+    strategy: ComponentSpec = ComponentSpec(name="random")  # or algorithm: (Katib's name)
     scheduler: ComponentSpec = ComponentSpec(name="fifo")
     budget: BudgetSpec | None = None  # an architecture search without one: time 10m
     stopping: StoppingSpec = StoppingSpec()
     execution: ExecutionSpec = ExecutionSpec()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _current_spelling(cls, data: Any) -> Any:
+        return respell(data)
+
     @field_validator("data", mode="before")
     @classmethod
     def _data_shorthand(cls, value: Any) -> Any:
         return {"dataset": value} if isinstance(value, str) else value
+
+    @field_validator("estimator", mode="before")
+    @classmethod
+    def _training_by_default(cls, value: Any) -> Any:
+        if value is None:
+            return {"type": "training"}
+        if isinstance(value, dict) and "type" not in value:
+            return {"type": "training", **value}
+        return value
 
     @field_validator("fidelity")
     @classmethod
@@ -459,16 +319,24 @@ class ExperimentSpec(Strict):
         return value
 
     @property
+    def is_tabular(self) -> bool:
+        """Whether trials are answered from a tabular benchmark."""
+        return self.estimator.type == "tabular"
+
+    @property
     def searches_architectures(self) -> bool:
-        """An architecture search: a space, or data with neither a trial nor a table."""
-        return self.space is not None or (
-            self.data is not None and self.trial is None and self.tabular is None
+        """An architecture search: an architecture space, or data with neither a trial nor a
+        table."""
+        return self.architecture is not None or (
+            self.data is not None and self.trial is None and not self.is_tabular
         )
 
     @property
     def is_auto(self) -> bool:
         """Whether the space is still to be chosen from the data (``resolve_auto``)."""
-        return self.searches_architectures and (self.space is None or self.space.type == "auto")
+        return self.searches_architectures and (
+            self.architecture is None or self.architecture.type == "auto"
+        )
 
     @property
     def resolved_budget(self) -> BudgetSpec:
@@ -481,12 +349,13 @@ class ExperimentSpec(Strict):
 
     @model_validator(mode="after")
     def _one_kind_of_experiment(self) -> ExperimentSpec:
-        if self.tabular is not None:
-            for name in ("space", "data", "trial"):
+        if self.is_tabular:
+            for name in ("architecture", "data", "trial"):
                 if getattr(self, name) is not None:
                     raise FieldError(
                         name,
-                        f"a tabular benchmark brings its own space and answers: leave out {name!r}",
+                        "estimator type tabular brings its own space and answers: leave out "
+                        f"{name!r}",
                     )
             if self.parameters:
                 raise FieldError("parameters", "a tabular benchmark searches the table's cells")
@@ -495,20 +364,20 @@ class ExperimentSpec(Strict):
                 raise FieldError("data", "an architecture search needs data: {dataset: ...}")
             if self.trial is not None or self.parameters:
                 raise FieldError(
-                    "space",
+                    "architecture",
                     "an architecture search trains its candidates itself: leave out 'trial' "
-                    "and 'parameters' (training hyperparameters go under space.training)",
+                    "and 'parameters' (training hyperparameters go under architecture.training)",
                 )
         if self.budget is None and not self.searches_architectures:
             raise FieldError("budget", "required: e.g. {max_trials: 50} or {time: 10m}")
         if self.fidelity and not self.searches_architectures:
             raise FieldError("fidelity", "a search fidelity needs an architecture search (data)")
         if self.mode == "sequential":
-            if self.space is None or isinstance(self.space, AutoSpaceConfig):
+            if self.architecture is None or isinstance(self.architecture, AutoSpaceConfig):
                 raise FieldError(
                     "mode",
                     "mode: sequential needs an architecture search with an explicit space "
-                    "(space: {type: chain, training: ...} and data)",
+                    "(architecture: {type: chain, training: ...} and data)",
                 )
             if self.tuning is None:
                 raise FieldError(
@@ -523,82 +392,44 @@ class ExperimentSpec(Strict):
                 )
         elif self.tuning is not None:
             raise FieldError("tuning", "tuning is stage 2 of mode: sequential; set that mode")
-        if self.oneshot is not None and (
-            self.space is None or self.space.type not in ("nb201", "cell")
-        ):
-            raise FieldError(
-                "oneshot",
-                "a one-shot search needs space: {type: nb201, ...} or {type: cell, ...} and data",
-            )
-        if (
-            self.oneshot is not None
-            and self.oneshot.method == "enas"
-            and self.space is not None
-            and self.space.type != "nb201"
-        ):
-            raise FieldError(
-                "oneshot.method",
-                "enas searches space type nb201 (one op per edge); use method: darts for cells",
-            )
-        if self.inheritance is not None and not self.searches_architectures:
-            raise FieldError(
-                "inheritance", "weight inheritance needs an architecture search (space + data)"
-            )
-        if self.estimator == "tapas" and (self.space is None or self.space.type != "chain"):
-            raise FieldError(
-                "estimator",
-                "tapas predicts chain networks only: use space: {type: chain} with data "
-                "(cells and DAGs have no layer order for its encoding), or estimator: train",
-            )
-        if (
-            self.estimator == "tapas"
-            and self.objective is not None
-            and self.objective.metric != "predicted_acc"
-        ):
-            raise FieldError(
-                "objective.metric",
-                f"estimator: tapas reports the metric 'predicted_acc' (a score for ranking, "
-                f"not a measured accuracy), not {self.objective.metric!r}; leave out objective "
-                "or set metric: predicted_acc",
-            )
-        if self.estimator == "zero_cost":
-            _check_zero_cost(self)
-        elif self.zero_cost is not None:
-            raise FieldError("zero_cost", "zero_cost settings need estimator: zero_cost")
-        if self.tabular is None and not self.searches_architectures:
+        _check_estimator(self)
+        if not self.is_tabular and not self.searches_architectures:
             if self.trial is None:
-                raise FieldError("trial", "required: a function or command (or use space + data)")
+                raise FieldError(
+                    "trial", "required: a function or command (or use architecture + data)"
+                )
             if self.objective is None:
                 raise FieldError("objective", "required field is missing")
             if self.data is not None:
-                raise FieldError("data", "data is only used with an architecture 'space'")
+                raise FieldError("data", "data is only used with an 'architecture' space")
         return self
 
     @property
     def resolved_objective(self) -> ObjectiveSpec:
-        if self.objective is None and self.estimator == "zero_cost":
+        if self.objective is None and self.estimator.type == "zero_cost":
             return ObjectiveSpec(metric="zero_cost", direction="maximize")
-        if self.objective is None and self.estimator == "tapas":
+        if self.objective is None and self.estimator.type == "tapas":
             # A TAP prediction ranks candidates; it is not a measured val_acc.
             return ObjectiveSpec(metric="predicted_acc", direction="maximize")
         return self.objective or ObjectiveSpec(metric="val_acc", direction="maximize")
 
     @property
-    def zero_cost_settings(self) -> ZeroCostSpec:
-        return self.zero_cost or ZeroCostSpec()
+    def lde(self) -> str | None:
+        """Where trained trials are recorded for TAPAS (null: the experiment's storage)."""
+        return getattr(self.estimator, "lde", None)
 
-    def architecture(self, base_dir: Path) -> dict[str, Any] | None:
+    def architecture_config(self, base_dir: Path) -> dict[str, Any] | None:
         """The architecture space searched (the table's for a tabular benchmark), as config."""
-        if self.tabular is not None:
+        if self.is_tabular:
             from netsynth.tabular.estimator import tabular_space
             from netsynth.tabular.table import TabularTable
 
             return tabular_space(TabularTable.load(self.table_path(base_dir))).to_dict()
-        if self.space is None or isinstance(self.space, AutoSpaceConfig):
+        if self.architecture is None or isinstance(self.architecture, AutoSpaceConfig):
             if self.searches_architectures:
                 raise ValueError("an auto space is chosen from the data: call resolve_auto first")
             return None
-        space = self.space
+        space = self.architecture
         if self.mode == "sequential":
             from netsynth.runner.tuning_stage import stage_one_training
 
@@ -607,14 +438,15 @@ class ExperimentSpec(Strict):
 
     def tuning_training(self) -> TrainingSpaceConfig:
         """What stage 2 of a sequential pipeline searches."""
-        assert self.tuning is not None and self.space is not None
-        assert not isinstance(self.space, AutoSpaceConfig)  # sequential needs a given space
-        return self.tuning.training or self.space.training
+        assert self.tuning is not None and self.architecture is not None
+        assert not isinstance(self.architecture, AutoSpaceConfig)  # sequential needs a space
+        return self.tuning.training or self.architecture.training
 
     def table_path(self, base_dir: Path) -> str | None:
-        if self.tabular is None or self.tabular.table is None:
+        table = getattr(self.estimator, "table", None)
+        if not self.is_tabular or table is None:
             return None
-        path = Path(self.tabular.table).expanduser()
+        path = Path(table).expanduser()
         return str(path if path.is_absolute() else (base_dir / path).resolve())
 
     @model_validator(mode="after")
@@ -639,10 +471,11 @@ class ExperimentSpec(Strict):
                 except ValueError as exc:
                     raise FieldError(where, str(exc)) from None
         if self.trial is not None and self.trial.command is not None:
-            _check_placeholders(self.trial.command, set(seen))
+            check_placeholders(self.trial.command, set(seen))
         return self
 
     def search_space(self) -> SearchSpace:
+        """The flat space of ``parameters``."""
         distributions = {p.name: p.distribution() for p in self.parameters}
         conditions = {
             p.name: Condition(p.condition.parent, tuple(p.condition.values))
@@ -652,16 +485,61 @@ class ExperimentSpec(Strict):
         return SearchSpace(distributions, conditions)
 
 
-def _check_zero_cost(spec: ExperimentSpec) -> None:
-    if not spec.searches_architectures or spec.oneshot is not None:
+def _check_estimator(spec: ExperimentSpec) -> None:
+    """The estimator's type fits the rest of the spec."""
+    estimator, architecture = spec.estimator, spec.architecture
+    kind = architecture.type if architecture is not None else None
+    if estimator.type == "oneshot":
+        if kind not in ("nb201", "cell"):
+            raise FieldError(
+                "estimator",
+                "a one-shot search needs architecture: {type: nb201, ...} or {type: cell, ...} "
+                "and data",
+            )
+        if estimator.method == "enas" and kind != "nb201":
+            raise FieldError(
+                "estimator.method",
+                "enas searches architecture type nb201 (one op per edge); use method: darts "
+                "for cells",
+            )
+    if estimator.type == "inheritance" and not spec.searches_architectures:
         raise FieldError(
             "estimator",
-            "zero_cost scores the candidates of an architecture search: give space and data "
-            "(not a tabular benchmark, a one-shot search or a trial function)",
+            "weight inheritance needs an architecture search (architecture + data)",
+        )
+    if isinstance(estimator, TapasEstimatorSpec):
+        _check_tapas(spec)
+    if isinstance(estimator, ZeroCostEstimatorSpec):
+        _check_zero_cost(spec)
+
+
+def _check_tapas(spec: ExperimentSpec) -> None:
+    if spec.architecture is None or spec.architecture.type != "chain":
+        raise FieldError(
+            "estimator",
+            "tapas predicts chain networks only: use architecture: {type: chain} with data "
+            "(cells and DAGs have no layer order for its encoding), or estimator: "
+            "{type: training}",
+        )
+    if spec.objective is not None and spec.objective.metric != "predicted_acc":
+        raise FieldError(
+            "objective.metric",
+            f"estimator type tapas reports the metric 'predicted_acc' (a score for ranking, "
+            f"not a measured accuracy), not {spec.objective.metric!r}; leave out objective "
+            "or set metric: predicted_acc",
+        )
+
+
+def _check_zero_cost(spec: ExperimentSpec) -> None:
+    if not spec.searches_architectures:
+        raise FieldError(
+            "estimator",
+            "zero_cost scores the candidates of an architecture search: give architecture and "
+            "data (not a tabular benchmark or a trial function)",
         )
     if spec.objective is not None and spec.objective.metric != "zero_cost":
         raise FieldError(
             "objective.metric",
-            f"estimator: zero_cost reports the metric 'zero_cost', not "
+            f"estimator type zero_cost reports the metric 'zero_cost', not "
             f"{spec.objective.metric!r}; leave out objective or set metric: zero_cost",
         )

@@ -57,7 +57,8 @@ def _refusal(what: str) -> str:
     return (
         f"the TAPAS predictor encodes chain (layer-by-layer) networks only, got {what!r}: "
         "cell, DAG, NB201 and zoo networks have no single layer order to read; use "
-        "'space: {type: chain}' with estimator: tapas, or a training or zero-cost estimator"
+        "'architecture: {type: chain}' with estimator type tapas, or a training or zero-cost "
+        "estimator"
     )
 
 

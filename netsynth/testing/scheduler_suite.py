@@ -88,7 +88,7 @@ def make(case: str, storage: InMemoryStorage, strategy: str = "random") -> Exper
     return create_experiment(
         "suite",
         storage=storage,
-        space={
+        parameters={
             "x": {"type": "float", "low": 0.0, "high": 1.0},
             "y": {"type": "float", "low": 0.0, "high": 1.0},
         },

@@ -90,7 +90,12 @@ def make(strategy: str, space: str, storage: InMemoryStorage, name: str = "suite
     config = {"name": strategy, **SMALL.get(strategy, {})}
     if space == "flat":
         return create_experiment(
-            name, storage=storage, space=FLAT_SPACE, strategy=config, direction="maximize", seed=3
+            name,
+            storage=storage,
+            parameters=FLAT_SPACE,
+            strategy=config,
+            direction="maximize",
+            seed=3,
         )
     return create_experiment(
         name,

@@ -82,8 +82,8 @@ def oneshot_spec(space_type: str, **oneshot: object) -> dict[str, object]:
     return {
         "name": "oneshot-spec",
         "data": {"dataset": "digits"},
-        "space": space,
-        "oneshot": {"method": "darts", **oneshot},
+        "architecture": space,
+        "estimator": {"type": "oneshot", "method": "darts", **oneshot},
         "budget": {"max_trials": 1},
     }
 
@@ -92,8 +92,8 @@ def test_the_spec_takes_the_cell_space_and_names_bad_oneshot_settings() -> None:
     from netsynth.spec import SpecError, parse_spec
 
     spec = parse_spec(oneshot_spec("cell", remedy="perturbation", options={"tune_steps": 5}))
-    assert spec.oneshot is not None and spec.oneshot.remedy == "perturbation"
-    with pytest.raises(SpecError, match=r"oneshot\.options.*max_skips.*allowed:.*tune_steps"):
+    assert spec.estimator.type == "oneshot" and spec.estimator.remedy == "perturbation"
+    with pytest.raises(SpecError, match=r"estimator\.options.*max_skips.*allowed:.*tune_steps"):
         parse_spec(oneshot_spec("nb201", options={"max_skips": 1}))
-    with pytest.raises(SpecError, match=r"oneshot\.method.*nb201"):
+    with pytest.raises(SpecError, match=r"estimator\.method.*nb201"):
         parse_spec(oneshot_spec("cell", method="enas"))

@@ -15,8 +15,8 @@ from tests.conftest import EXAMPLES, cli
 def test_darts_example_runs_end_to_end_through_the_cli(dataset: Path, tmp_path: Path) -> None:
     spec = yaml.safe_load((EXAMPLES / "darts-mnist1d.yaml").read_text())
     spec["data"] = {"dataset": str(dataset)}
-    spec["oneshot"].update(epochs=2, batch_size=32)
-    spec["space"]["training"]["epochs"] = 1
+    spec["estimator"].update(epochs=2, batch_size=32)
+    spec["architecture"]["training"]["epochs"] = 1
     spec["final"] = {"top_k": 1, "export_dir": "models"}
     (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
     storage = f"sqlite:///{tmp_path / 'x.db'}"

@@ -40,7 +40,7 @@ def test_a_second_tell_is_ignored_with_a_warning(caplog: pytest.LogCaptureFixtur
 def test_tell_with_state() -> None:
     exp = netsynth.create_experiment()
     a, b = exp.ask(), exp.ask()
-    a.report(0, 0.5)
+    a.report(0, value=0.5)
     exp.tell(a, state="PRUNED")
     exp.tell(b, state=TrialState.FAILED)
     states = {t.number: (t.state, t.value) for t in exp.trials()}
@@ -91,7 +91,9 @@ def test_spec_and_python_api_compile_to_the_same_experiment(tmp_path: Path) -> N
         },
         {"momentum": netsynth.Condition("opt", ("sgd",))},
     )
-    api = netsynth.create_experiment(metric="val_acc", direction="maximize", space=space, seed=5)
+    api = netsynth.create_experiment(
+        metric="val_acc", direction="maximize", parameters=space, seed=5
+    )
     assert compiled.experiment.record.config == api.record.config
     compiled.experiment.run(compiled.estimator, progress=False, **compiled.run_options)
     api.run(lambda trial: trial.params["lr"], max_trials=3, progress=False)

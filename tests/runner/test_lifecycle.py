@@ -96,7 +96,7 @@ def test_wall_time_budget_stops_starting_trials_and_asks_running_ones_to_stop() 
     def objective(trial: netsynth.Trial) -> float:
         for step in range(100):
             time.sleep(0.02)
-            trial.report(step, 1.0)
+            trial.report(step, value=1.0)
             if trial.should_stop():
                 break
         return 1.0

@@ -92,7 +92,7 @@ def test_too_many_failures_fail_the_experiment(storage: str | None) -> None:
 
 def test_pruned_by_raising_trial_pruned(storage: str | None) -> None:
     def objective(trial: netsynth.Trial) -> float:
-        trial.report(0, 0.3)
+        trial.report(0, value=0.3)
         raise netsynth.TrialPruned()
 
     exp = run(objective, storage, max_trials=2)

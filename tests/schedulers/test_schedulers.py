@@ -162,7 +162,7 @@ def test_leaderboard_and_show_say_the_rung_and_why_a_trial_stopped() -> None:
 
 def test_an_objective_that_never_reports_is_named(caplog: pytest.LogCaptureFixture) -> None:
     experiment = create_experiment(
-        space={"x": {"type": "float", "low": 0.0, "high": 1.0}},
+        parameters={"x": {"type": "float", "low": 0.0, "high": 1.0}},
         scheduler={"name": "median"},
         seed=0,
     )

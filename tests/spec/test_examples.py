@@ -19,7 +19,7 @@ def test_example_spec_is_valid(path: Path) -> None:
 
 def test_bohb_example_pairs_bohb_with_hyperband() -> None:
     spec = load_spec(EXAMPLES / "nb201-bohb.yaml")
-    assert spec.algorithm.name == "bohb" and spec.scheduler.name == "hyperband"
+    assert spec.strategy.name == "bohb" and spec.scheduler.name == "hyperband"
 
 
 def test_inheritance_example_compiles_to_an_inheriting_estimator(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def valid_spec() -> dict[str, Any]:
             {"name": "n", "type": "int", "low": 1, "high": 64, "log": True},
             {"name": "opt", "type": "categorical", "choices": ["sgd", "adam"]},
         ],
-        "algorithm": {"name": "random"},
+        "strategy": {"name": "random"},
         "budget": {"max_trials": 5},
     }
 
@@ -126,8 +126,9 @@ def test_unknown_top_level_key(tmp_path: Path, capsys: pytest.CaptureFixture[str
     message = problem(problems, "")
     assert "unknown key 'max_trails'" in message
     assert (
-        "allowed: algorithm, budget, data, estimator, execution, fidelity, final, inheritance, "
-        "mode, name, objective" in message
+        "allowed: architecture, budget, data, estimator, execution, fidelity, final, mode, "
+        "name, objective, parameters, scheduler, seed, stopping, storage, strategy, trial, "
+        "tuning" in message
     )
 
 
@@ -304,7 +305,9 @@ def test_trial_with_neither(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_missing_trial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = mutated(lambda d: d.pop("trial"))
     problems = reject(data, tmp_path, capsys, "trial")
-    assert problem(problems, "trial") == "required: a function or command (or use space + data)"
+    assert problem(problems, "trial") == (
+        "required: a function or command (or use architecture + data)"
+    )
 
 
 def test_command_uses_unknown_parameter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -465,20 +468,20 @@ def check_rejects(
     return info.value
 
 
-def test_unknown_algorithm(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = mutated(lambda d: d.update(algorithm={"name": "bayesian-magic"}))
+def test_unknown_strategy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = mutated(lambda d: d.update(strategy={"name": "bayesian-magic"}))
     error = check_rejects(data, tmp_path, capsys)
-    message = problem(error.problems, "algorithm")
+    message = problem(error.problems, "strategy")
     assert "unknown strategy 'bayesian-magic'" in message
     assert "available: " in message and "random" in message
 
 
-def test_algorithm_setting_it_does_not_take(
+def test_strategy_setting_it_does_not_take(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = mutated(lambda d: d.update(algorithm={"name": "random", "temperature": 3}))
+    data = mutated(lambda d: d.update(strategy={"name": "random", "temperature": 3}))
     error = check_rejects(data, tmp_path, capsys)
-    assert "temperature" in problem(error.problems, "algorithm")
+    assert "temperature" in problem(error.problems, "strategy")
 
 
 def test_unknown_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -510,9 +513,9 @@ def test_bad_scheduler_settings_are_refused_before_the_search(
 def test_inheritance_needs_an_architecture_search(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = mutated(lambda d: d.update(inheritance={"epochs": 2}))
-    problems = reject(data, tmp_path, capsys, "inheritance")
-    assert "needs an architecture search" in problem(problems, "inheritance")
+    data = mutated(lambda d: d.update(estimator={"type": "inheritance", "epochs": 2}))
+    problems = reject(data, tmp_path, capsys, "estimator")
+    assert "needs an architecture search" in problem(problems, "estimator")
 
 
 def test_function_file_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

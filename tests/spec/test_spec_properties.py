@@ -30,7 +30,9 @@ KNOWN_KEYS = {
     "budget", "stopping", "execution", "metric", "direction", "function", "command", "type",
     "low", "high", "log", "step", "choices", "condition", "parent", "values", "max_trials",
     "max_failed_trials", "max_wall_seconds", "max_compute_seconds", "target", "patience",
-    "workers", "executor",
+    "workers", "executor", "strategy", "architecture", "estimator",
+    # the old spellings, rewritten into the keys above rather than refused
+    "space", "tapas", "zero_cost", "oneshot", "tabular", "inheritance",
 }  # fmt: skip
 
 

@@ -68,7 +68,7 @@ def test_evolution_finds_the_front_of_a_toy_two_objective_problem() -> None:
         return {"value": x, "cost": x * x + y * y}
 
     experiment = create_experiment(
-        space=space,
+        parameters=space,
         direction="maximize",
         strategy="evolution",
         seed=0,
@@ -87,7 +87,7 @@ def test_evolution_finds_the_front_of_a_toy_two_objective_problem() -> None:
 def test_constrained_search_picks_the_best_feasible_trial() -> None:
     space = {"x": {"type": "float", "low": 0.0, "high": 1.0}}
     experiment = create_experiment(
-        space=space,
+        parameters=space,
         direction="maximize",
         strategy="evolution",
         seed=0,

@@ -157,7 +157,7 @@ def test_settings_are_checked_and_round_trip() -> None:
 
 def test_an_experiment_ends_when_the_grid_is_done() -> None:
     exp = netsynth.create_experiment(
-        space={
+        parameters={
             "a": {"type": "categorical", "choices": ["x", "y"]},
             "b": {"type": "float", "low": 0.0, "high": 1.0},
         },

@@ -308,7 +308,7 @@ def test_a_resumed_experiment_proposes_what_an_uninterrupted_one_does(
 
     def make(storage: str | None = None) -> netsynth.Experiment:
         return netsynth.create_experiment(
-            "resume", storage=storage, space=space, strategy=config, seed=7, pareto=pareto
+            "resume", storage=storage, parameters=space, strategy=config, seed=7, pareto=pareto
         )
 
     straight = make()

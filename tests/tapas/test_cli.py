@@ -87,7 +87,7 @@ def test_predict_a_genotype_with_a_recipe_a_spec_and_refuse_a_cell(tmp_path: Pat
     (tmp_path / "spec.yaml").write_text(PREDICT_SPEC)
     result = cli("predict", "spec.yaml", "--samples", "6", *fast, cwd=tmp_path, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "training recipe: the spec's space.training" in result.stdout
+    assert "training recipe: the spec's architecture.training" in result.stdout
     rows = _rows(result.stdout)
     assert len(rows) == 6 and {r[2] for r in rows} <= {"1", "7"}
     assert {float(r[3]) for r in rows} <= {0.001, 0.03}

@@ -18,12 +18,12 @@ from netsynth.tapas.zero_cost import PROXIES
 from netsynth.tapas.zero_cost_estimator import PROXY_NAMES, ZeroCostEstimator
 
 
-def _spec(tmp_path: Path, **extra: Any) -> dict[str, Any]:
+def _spec(tmp_path: Path, zero_cost: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     return {
         "name": "zc",
         "data": {"dataset": "digits"},
-        "estimator": "zero_cost",
-        "space": {
+        "estimator": {"type": "zero_cost", **(zero_cost or {})},
+        "architecture": {
             "type": "chain",
             "max_layers": 3,
             "widths": [16, 32],
@@ -69,7 +69,7 @@ def test_a_bad_proxy_name_is_a_spec_error_naming_the_choices(tmp_path: Path) -> 
     with pytest.raises(SpecError) as info:
         parse_spec(_spec(tmp_path, zero_cost={"proxy": "jacob_cov"}))
     message = info.value.render()
-    assert "zero_cost.proxy" in message and "synflow" in message and "jacob_cov" in message
+    assert "estimator.proxy" in message and "synflow" in message and "jacob_cov" in message
     with pytest.raises(ValueError, match="synflow, naswot"):
         ZeroCostEstimator(None, proxy="jacob_cov")  # type: ignore[arg-type]
 
@@ -77,10 +77,10 @@ def test_a_bad_proxy_name_is_a_spec_error_naming_the_choices(tmp_path: Path) -> 
 def test_the_zero_cost_metric_is_the_objective(tmp_path: Path) -> None:
     spec = parse_spec(_spec(tmp_path))
     assert spec.resolved_objective.metric == "zero_cost"
-    assert spec.zero_cost_settings.proxy == "synflow"  # the default
+    assert spec.estimator.proxy == "synflow"  # the default
     with pytest.raises(SpecError, match=r"objective\.metric"):
         parse_spec(_spec(tmp_path, objective={"metric": "val_acc", "direction": "maximize"}))
-    with pytest.raises(SpecError, match="estimator: zero_cost"):
+    with pytest.raises(SpecError, match=r"estimator: \{type: zero_cost"):  # the old spelling
         parse_spec({**_spec(tmp_path), "estimator": "train", "zero_cost": {"proxy": "snip"}})
 
 
