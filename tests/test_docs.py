@@ -52,7 +52,7 @@ OUTSIDE_REFERENCES = (
 FRAGMENT_BASE: dict[str, Any] = {
     "name": "fragment",
     "data": {"dataset": "digits"},
-    "space": {"type": "chain", "max_layers": 2},
+    "architecture": {"type": "chain", "max_layers": 2},
     "budget": {"max_trials": 2},
 }
 
