@@ -4,12 +4,12 @@ The heartbeat goes the same way as the trial's reports, through its ``TrialChann
 straight to storage; from a local worker process, over the pipe to the driver, which writes
 it. So a heartbeat in storage always means *the process running the trial was alive*: a
 stopped (SIGSTOP) or killed worker sends none, even though its driver lives on, and a killed
-driver writes none for any of its workers. Every driver's loop, and ``netsynth reap``, fails
+driver writes none for any of its workers. Every driver's loop, and ``netsynth admin reap``, fails
 trials whose heartbeat is older than the grace period (``Storage.reap``).
 
 A lost trial is failed within ``lost_after_seconds + heartbeat_seconds`` plus one pass of a
 driver's loop (about a second) of its last heartbeat, as long as any driver of the
-experiment runs; ``netsynth reap NAME`` does it when none does.
+experiment runs; ``netsynth admin reap NAME`` does it when none does.
 """
 
 from __future__ import annotations

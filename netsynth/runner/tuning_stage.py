@@ -1,4 +1,4 @@
-"""Sequential NAS then HPO (``mode: sequential``): the lecture's "jointly or sequentially".
+"""Sequential NAS then HPO (``mode: sequential``): architectures first, then their training.
 
     stage 1  SEARCHING  architectures, each trained with default training hyperparameters
                         (the experiment's own space, strategy and budget)

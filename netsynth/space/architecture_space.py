@@ -1,6 +1,6 @@
 """The ArchitectureSpace protocol, and the spaces by name.
 
-Every space offers two views (STYLE.md §5): a flat, labelled ``SearchSpace`` of categorical
+Every space offers two views: a flat, labelled ``SearchSpace`` of categorical
 and numeric choices for generic strategies (random, TPE, ...), with the training
 hyperparameters in it too, and structured genotypes for NAS-specific ones (mutation,
 morphisms, encodings for predictors). ``decode`` and ``params_of`` translate between them.

@@ -1,6 +1,6 @@
 """The chain-structured (layer-based) space, joint with training hyperparameters.
 
-Two views (STYLE.md §5): ``flat()`` is a labelled ``SearchSpace`` of categorical and numeric
+Two views: ``flat()`` is a labelled ``SearchSpace`` of categorical and numeric
 choices for generic strategies — ``layers``, ``l0.op``, ``l0.width``, ... , ``lr``,
 ``batch_size`` — with conditions (layer ``i`` exists only when ``layers > i``; a kernel only
 for convolutions); ``decode(params)`` gives the structured ``ChainGenotype`` and the

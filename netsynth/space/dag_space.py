@@ -4,7 +4,7 @@ A network is a stem (conv 3 + batch norm + ReLU to ``stem_width`` channels, node
 1..n, each an op applied to the merge (sum or concat) of a non-empty set of earlier nodes; the
 last node feeds global pooling and a linear classifier (see ``netsynth.space.dag_genotype``).
 
-Flat view (STYLE.md §5): ``nodes``, ``stem_width``, then per node slot ``i`` in
+Flat view: ``nodes``, ``stem_width``, then per node slot ``i`` in
 1..max_nodes ``n{i}.op``, ``n{i}.kernel``, ``n{i}.width``, ``n{i}.activation``, ``n{i}.norm``
 (the four only for convolutions), ``n{i}.merge`` and one input bit ``n{i}.in{j}`` (0 or 1) per
 earlier node ``j``; then ``global_pool`` and the training hyperparameters. Slot ``i`` is

@@ -161,7 +161,7 @@ class SQLStorage:
         if int(row[0]) < SCHEMA_VERSION:
             raise SchemaVersionError(
                 f"{self.url} was written by an older netsynth (schema v{row[0]}); open it once "
-                "for writing to upgrade it, e.g. netsynth reap NAME --storage URL"
+                "for writing to upgrade it, e.g. netsynth admin reap NAME --storage URL"
             )
 
     def _check_version(self, version: int) -> None:

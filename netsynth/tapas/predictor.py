@@ -38,9 +38,9 @@ STEP_WIDTH = 2 * TOKEN_WIDTH + CONTEXT_WIDTH + 1  # two tokens, context, accurac
 @dataclass(frozen=True)
 class TAPConfig:
     hidden: int = 64  # units of each of the two LSTMs
-    # Minibatches of 128 for 40 passes: on the seed LDE's five datasets outside the issue's
-    # eight (benchmarks/predictors.py), it ranked as well or better than 200 full-batch steps,
-    # 2-4x faster
+    # Minibatches of 128 for 40 passes: on the seed LDE's five datasets outside the eight
+    # evaluation datasets (benchmarks/predictors.py), it ranked as well or better than 200
+    # full-batch steps, 2-4x faster
     epochs: int = 40  # passes of Adam over the selected records
     batch_size: int | None = 128  # records per step; None: one full-batch step per pass
     lr: float = 1e-2
@@ -49,10 +49,11 @@ class TAPConfig:
     proxies: tuple[str, ...] = ()
     # weight of a pairwise ranking loss between networks of the same dataset (0: MSE only):
     # a search ranks candidates on one dataset, the squared error also learns offsets between
-    # datasets. On the seed LDE's five datasets outside the eight (benchmarks/
-    # predictors.py), 0.1 ranked better than MSE alone on all five (mean Kendall tau 0.580
-    # against 0.540); 0.3 ranked a little better still (0.594) but predicted accuracies worse
-    # (mean error on the planted relation of tests/tapas 0.07, against 0.04 at 0.1, 0.03 at 0)
+    # datasets. On the seed LDE's five datasets outside the eight evaluation datasets
+    # (benchmarks/predictors.py), 0.1 ranked better than MSE alone on all five (mean Kendall
+    # tau 0.580 against 0.540); 0.3 ranked a little better still (0.594) but predicted
+    # accuracies worse (mean error on the planted relation of tests/tapas 0.07, against 0.04
+    # at 0.1, 0.03 at 0)
     rank_weight: float = 0.1
 
     def __post_init__(self) -> None:

@@ -10,7 +10,7 @@ The measured quality is the Kendall τ between the TAP's scores and the trained 
 accuracies of a dataset the TAP never saw, each of the 13 datasets of the seed LDE held out in
 turn, with the default fit and the DCN-filtered record selection that ``estimator: tapas`` and
 ``netsynth predict`` use (``benchmarks/predictors.py --sections loo``; the table is in the
-README's TAPAS section).
+benchmarks/README.md, TAPAS section).
 
 This module imports neither torch nor the predictor, so the leaderboard and the dashboard can
 use it.
@@ -40,7 +40,8 @@ class RankQuality:
         )
 
 
-# Leave-one-dataset-out on the seed LDE, "TAP DCN-filtered" column of the README's table.
+# Leave-one-dataset-out on the seed LDE: the "TAP DCN-filtered" column of the table in
+# benchmarks/README.md.
 LOO_KENDALL_TAU = RankQuality(low=0.20, high=0.74, mean=0.55, datasets=13)
 
 
