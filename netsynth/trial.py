@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from netsynth.deprecation import warn_deprecated
@@ -25,7 +25,7 @@ from netsynth.space.distributions import (
     ParamValue,
 )
 from netsynth.space.seeded_draw import seeded_draw
-from netsynth.trial_task import TrialTask
+from netsynth.trial_task import TrialReport, TrialTask
 
 
 class TrialPruned(Exception):
@@ -38,10 +38,7 @@ class TrialChannel(Protocol):
     def report(
         self,
         task: TrialTask,
-        step: int,
-        metrics: Mapping[str, float],
-        params: Mapping[str, ParamValue] | None,
-        distributions: Mapping[str, Mapping[str, Any]] | None,
+        report: TrialReport,
     ) -> bool:
         """Store the report; True when the trial should stop."""
         ...
@@ -198,7 +195,8 @@ class Trial:
         if self._unsent:
             params, distributions = self._params, self._distributions
         self._stop = (
-            self._channel.report(self._task, step, values, params, distributions) or self._stop
+            self._channel.report(self._task, TrialReport(step, values, params, distributions))
+            or self._stop
         )
         self._unsent = False
 

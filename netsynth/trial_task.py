@@ -1,7 +1,9 @@
-"""What an executor needs to run one trial; plain data, so it crosses process boundaries."""
+"""What an executor needs to run one trial, and what the trial sends back while it runs; plain
+data, so both cross process boundaries."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,3 +25,15 @@ class TrialTask:
     first_attempt: int | None = None  # a retry: the number of the candidate's first attempt
     heartbeat_seconds: float = 5.0  # how often the process running it says it is alive
     deadline: float | None = None  # time.time() at which the search's time is up, if limited
+
+
+@dataclass(frozen=True)
+class TrialReport:
+    """One intermediate result of a running trial: its metrics at ``step`` and, with the
+    trial's first report, the parameters it sampled (and their distributions) so the driver
+    stores them as soon as the trial starts."""
+
+    step: int
+    metrics: Mapping[str, float]
+    params: Mapping[str, ParamValue] | None = None
+    distributions: Mapping[str, Mapping[str, Any]] | None = None

@@ -41,7 +41,7 @@ from netsynth.strategies.goal import Goal
 from netsynth.strategies.registry import make_strategy
 from netsynth.strategies.strategy import Candidate, SpaceExhausted, Strategy
 from netsynth.trial_record import Report, TrialRecord, TrialState
-from netsynth.trial_task import TrialTask
+from netsynth.trial_task import TrialReport, TrialTask
 
 log = logging.getLogger("netsynth")
 
@@ -314,10 +314,7 @@ class ExperimentDriver:
     def report(
         self,
         task: TrialTask,
-        step: int,
-        metrics: Mapping[str, float],
-        params: Mapping[str, ParamValue] | None,
-        distributions: Mapping[str, Mapping[str, Any]] | None,
+        report: TrialReport,
         clock_stop: str | None = None,
     ) -> bool:
         """Store an intermediate report; True when the scheduler says stop, or when
@@ -331,8 +328,8 @@ class ExperimentDriver:
                 record = history[position]
                 record = replace(
                     record,
-                    reports=(*record.reports, Report(int(step), dict(metrics))),
-                    params=dict(params) if params is not None else record.params,
+                    reports=(*record.reports, Report(int(report.step), dict(report.metrics))),
+                    params=dict(report.params) if report.params is not None else record.params,
                 )
                 history = [*history[:position], record, *history[position + 1 :]]
                 decision = self.scheduler.on_report(record, history)
@@ -343,10 +340,10 @@ class ExperimentDriver:
         try:
             self.storage.add_report(
                 task.trial_id,
-                step,
-                metrics,
-                params=params,
-                distributions=distributions,
+                report.step,
+                report.metrics,
+                params=report.params,
+                distributions=report.distributions,
                 rung=decision.rung,
                 reason=decision.reason if decision.stop else None,
             )

@@ -22,7 +22,7 @@ from netsynth.runner.interrupts import InterruptGuard
 from netsynth.runner.retries import WORKER_DIED
 from netsynth.trial import TrialChannel
 from netsynth.trial_record import TrialState
-from netsynth.trial_task import TrialTask
+from netsynth.trial_task import TrialReport, TrialTask
 
 log = logging.getLogger("netsynth")
 
@@ -136,8 +136,9 @@ class ProcessPoolExecutor:
         task = worker.task
         assert task is not None
         if kind == "report":
-            _, _, step, metrics, params, distributions = message
-            stop = self._channel.report(task, step, metrics, params, distributions)  # type: ignore[arg-type]
+            _, _, report = message
+            assert isinstance(report, TrialReport)
+            stop = self._channel.report(task, report)
             worker.conn.send(("decision", stop))
         elif kind == "heartbeat":
             self._channel.heartbeat(task)

@@ -21,7 +21,6 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from netsynth.estimation.estimator import Estimator
@@ -30,10 +29,9 @@ from netsynth.runner.heartbeat import evaluate_with_heartbeats
 from netsynth.runner.interrupts import InterruptGuard
 from netsynth.runner.process_pool import ExecutorError
 from netsynth.runner.retries import WORKER_DIED
-from netsynth.space.distributions import ParamValue
 from netsynth.trial import TrialChannel
 from netsynth.trial_record import TrialState
-from netsynth.trial_task import TrialTask
+from netsynth.trial_task import TrialReport, TrialTask
 
 log = logging.getLogger("netsynth")
 
@@ -87,16 +85,13 @@ class _MailboxChannel:
     def report(
         self,
         task: TrialTask,
-        step: int,
-        metrics: Mapping[str, float],
-        params: Mapping[str, ParamValue] | None,
-        distributions: Mapping[str, Mapping[str, Any]] | None,
+        report: TrialReport,
     ) -> bool:
         import ray
 
         self._sent += 1
         key = f"{task.trial_id}:{self._sent}"
-        message = ("report", task.trial_id, step, dict(metrics), params, distributions)
+        message = ("report", task.trial_id, report)
         return bool(ray.get(self._mailbox.ask.remote(key, message)))
 
     def heartbeat(self, task: TrialTask) -> None:
@@ -205,8 +200,8 @@ class RayExecutor:
                 if task is not None:
                     self._channel.heartbeat(task)
                 continue
-            _, _, step, metrics, params, distributions, key = message
-            stop = task is None or self._channel.report(task, step, metrics, params, distributions)
+            _, _, report, key = message
+            stop = task is None or self._channel.report(task, report)
             self._mailbox.decide.remote(key, stop)
 
     def _collect(self, ref: Any) -> tuple[TrialTask, Outcome]:

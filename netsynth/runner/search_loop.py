@@ -17,7 +17,6 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +31,11 @@ from netsynth.runner.lost_trials import fail_lost_trials
 from netsynth.runner.retries import pending_retries
 from netsynth.runner.run_clock import deadline, time_plan
 from netsynth.search_progress import ProgressCallback, SearchProgress
-from netsynth.space.distributions import ParamValue
 from netsynth.storage.storage import RetryExistsError, TrialFinishedError
 from netsynth.strategies.strategy import Candidate, SpaceExhausted
 from netsynth.time_limit import format_duration
 from netsynth.trial_record import CLOCK_STOP, INTERRUPTED, TrialState
-from netsynth.trial_task import TrialTask
+from netsynth.trial_task import TrialReport, TrialTask
 
 log = logging.getLogger("netsynth")
 
@@ -250,15 +248,10 @@ class SearchLoop:
     def report(
         self,
         task: TrialTask,
-        step: int,
-        metrics: Mapping[str, float],
-        params: Mapping[str, ParamValue] | None,
-        distributions: Mapping[str, Mapping[str, Any]] | None,
+        report: TrialReport,
     ) -> bool:
         with self.guard.deferred():
-            stop = self.driver.report(
-                task, step, metrics, params, distributions, clock_stop=self._clock_stop()
-            )
+            stop = self.driver.report(task, report, clock_stop=self._clock_stop())
         return stop
 
     def _clock_stop(self) -> str | None:

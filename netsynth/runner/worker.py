@@ -12,14 +12,11 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from multiprocessing.connection import Connection
-from typing import Any
 
 from netsynth.estimation.function import FunctionEstimator
 from netsynth.runner.heartbeat import evaluate_with_heartbeats
-from netsynth.space.distributions import ParamValue
-from netsynth.trial_task import TrialTask
+from netsynth.trial_task import TrialReport, TrialTask
 
 
 class PipeChannel:
@@ -36,12 +33,9 @@ class PipeChannel:
     def report(
         self,
         task: TrialTask,
-        step: int,
-        metrics: Mapping[str, float],
-        params: Mapping[str, ParamValue] | None,
-        distributions: Mapping[str, Mapping[str, Any]] | None,
+        report: TrialReport,
     ) -> bool:
-        self._send(("report", task.trial_id, step, dict(metrics), params, distributions))
+        self._send(("report", task.trial_id, report))
         kind, stop = self._conn.recv()
         assert kind == "decision"
         return bool(stop)

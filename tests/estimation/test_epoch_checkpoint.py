@@ -3,7 +3,6 @@ in its next attempt and ends exactly where an uninterrupted run ends."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,9 @@ from netsynth.estimation.epoch_checkpoint import EpochCheckpoint, trial_checkpoi
 from netsynth.estimation.train_loop import TensorSplit, train
 from netsynth.estimation.training import DataConfig, FinalConfig, TrainingEstimator
 from netsynth.space.chain_space import ChainSpace
-from netsynth.space.distributions import ParamValue
 from netsynth.training_config import TrainingConfig
 from netsynth.trial import Trial
-from netsynth.trial_task import TrialTask
+from netsynth.trial_task import TrialReport, TrialTask
 from tests.estimation.test_training_estimator import PARAMS, SPACE, write_sequences
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -114,16 +112,9 @@ class Channel:
     crash_at_step: int | None = None
     steps: list[int] = field(default_factory=list)
 
-    def report(
-        self,
-        task: TrialTask,
-        step: int,
-        metrics: Mapping[str, float],
-        params: Mapping[str, ParamValue] | None,
-        distributions: Mapping[str, Mapping[str, Any]] | None,
-    ) -> bool:
-        self.steps.append(step)
-        if step == self.crash_at_step:
+    def report(self, task: TrialTask, report: TrialReport) -> bool:
+        self.steps.append(report.step)
+        if report.step == self.crash_at_step:
             raise Crash
         return False
 
@@ -175,7 +166,7 @@ def test_a_failing_candidate_leaves_no_checkpoint(tmp_path: Path) -> None:
     estimator = estimator_in(tmp_path)
 
     class Failing(Channel):
-        def report(self, task: TrialTask, step: int, *args: Any) -> bool:
+        def report(self, task: TrialTask, report: TrialReport) -> bool:
             raise RuntimeError("the objective failed")
 
     failing = attempt(0, Failing())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from netsynth.space.chain_genotype import ChainGenotype
 from netsynth.space.chain_space import ChainSpace, ChainSpaceConfig, Range, TrainingSpaceConfig
 from netsynth.space.distributions import ParamValue
 from netsynth.trial import Trial
-from netsynth.trial_task import TrialTask
+from netsynth.trial_task import TrialReport, TrialTask
 
 # Tiny nets train far faster on one thread than on two (thread overhead dominates).
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -39,15 +38,8 @@ class FakeChannel:
     stop_after: int | None = None
     reports: list[tuple[int, dict[str, float]]] = field(default_factory=list)
 
-    def report(
-        self,
-        task: TrialTask,
-        step: int,
-        metrics: Mapping[str, float],
-        params: Mapping[str, ParamValue] | None,
-        distributions: Mapping[str, Mapping[str, Any]] | None,
-    ) -> bool:
-        self.reports.append((step, dict(metrics)))
+    def report(self, task: TrialTask, report: TrialReport) -> bool:
+        self.reports.append((report.step, dict(report.metrics)))
         return self.stop_after is not None and len(self.reports) > self.stop_after
 
 

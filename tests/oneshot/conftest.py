@@ -25,8 +25,8 @@ class FakeChannel:
         self.reports: list[tuple[int, dict[str, float]]] = []
         self.crash_at = crash_at
 
-    def report(self, task: Any, step: int, metrics: Any, params: Any, distributions: Any) -> bool:
-        self.reports.append((step, dict(metrics)))
+    def report(self, task: Any, report: Any) -> bool:
+        self.reports.append((report.step, dict(report.metrics)))
         if self.crash_at is not None and len(self.reports) == self.crash_at:
             raise KeyboardInterrupt("worker lost")
         return False

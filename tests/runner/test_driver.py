@@ -8,6 +8,7 @@ from netsynth import ExperimentState, TrialState
 from netsynth.outcome import Outcome
 from netsynth.runner.driver import ExperimentDriver
 from netsynth.runner.stage import SEARCH, TUNING_SEARCH
+from netsynth.trial_task import TrialReport
 
 
 def _driver() -> tuple[netsynth.Experiment, ExperimentDriver]:
@@ -20,7 +21,7 @@ def test_a_trial_created_reported_and_recorded_is_stored_with_all_three() -> Non
     task = driver.create_task(driver.history())
     assert task is not None and task.number == 0
     assert exp.trials()[0].state is TrialState.RUNNING
-    assert driver.report(task, 1, {"loss": 0.5}, None, None) is False  # fifo: go on
+    assert driver.report(task, TrialReport(1, {"loss": 0.5})) is False  # fifo: go on
     driver.record_outcome(task, Outcome(TrialState.COMPLETE, 0.25))
     (trial,) = exp.trials()
     assert trial.state is TrialState.COMPLETE and trial.value == 0.25
@@ -31,7 +32,7 @@ def test_a_report_past_the_searchs_time_asks_the_trial_to_stop() -> None:
     _, driver = _driver()
     task = driver.create_task(driver.history())
     assert task is not None
-    assert driver.report(task, 1, {"loss": 0.5}, None, None, clock_stop="time is up") is True
+    assert driver.report(task, TrialReport(1, {"loss": 0.5}), clock_stop="time is up") is True
 
 
 def test_an_outcome_after_the_trial_ended_changes_nothing() -> None:
