@@ -16,35 +16,12 @@ from netsynth.space.distributions import FloatDistribution, IntDistribution, Par
 from netsynth.strategies.grid_search import GridSearch, grid_values
 from netsynth.strategies.registry import make_strategy
 from netsynth.strategies.strategy import SpaceExhausted
+from tests.nested_space import nested_space as shared_nested_space
 
 
 def nested_space() -> SearchSpace:
     """optimizer -> momentum (sgd, rmsprop) and nesterov (sgd) -> dampening (nesterov=False)."""
-    return SearchSpace.from_dict(
-        {
-            "lr": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True},
-            "optimizer": {"type": "categorical", "choices": ["sgd", "adam", "rmsprop"]},
-            "momentum": {
-                "type": "float",
-                "low": 0.0,
-                "high": 0.9,
-                "condition": {"parent": "optimizer", "values": ["sgd", "rmsprop"]},
-            },
-            "nesterov": {
-                "type": "categorical",
-                "choices": [True, False],
-                "condition": {"parent": "optimizer", "values": ["sgd"]},
-            },
-            "dampening": {
-                "type": "float",
-                "low": 0.0,
-                "high": 0.5,
-                "step": 0.25,
-                "condition": {"parent": "nesterov", "values": [False]},
-            },
-            "layers": {"type": "int", "low": 1, "high": 3},
-        }
-    )
+    return shared_nested_space(momentum_high=0.9, dampening_step=0.25, layers_high=3)
 
 
 def brute_force(space: SearchSpace, points: int) -> set[str]:

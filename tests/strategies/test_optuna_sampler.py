@@ -30,6 +30,7 @@ from netsynth.strategies.random_search import RandomSearch
 from netsynth.strategies.registry import make_strategy
 from netsynth.strategies.strategy import Candidate, Strategy
 from netsynth.trial_record import Report, TrialRecord, TrialState
+from tests.nested_space import optimizer_conditions
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -62,24 +63,11 @@ def conditional_space() -> SearchSpace:
             "width": {"type": "int", "low": 8, "high": 64, "step": 8},
             "depth": {"type": "int", "low": 1, "high": 100, "log": True},
             "optimizer": {"type": "categorical", "choices": ["sgd", "adam", 1, True]},
-            "momentum": {
-                "type": "float",
-                "low": 0.0,
-                "high": 0.95,
-                "step": 0.05,
-                "condition": {"parent": "optimizer", "values": ["sgd", 1]},
-            },
-            "nesterov": {
-                "type": "categorical",
-                "choices": [True, False],
-                "condition": {"parent": "optimizer", "values": ["sgd"]},
-            },
-            "dampening": {
-                "type": "float",
-                "low": 0.0,
-                "high": 0.5,
-                "condition": {"parent": "nesterov", "values": [False]},
-            },
+            **optimizer_conditions(
+                momentum={"low": 0.0, "high": 0.95, "step": 0.05},
+                dampening={"low": 0.0, "high": 0.5},
+                momentum_for=["sgd", 1],
+            ),
         }
     )
 
