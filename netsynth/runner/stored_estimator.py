@@ -46,6 +46,10 @@ def estimator_from_config(data: Mapping[str, Any] | None) -> Estimator | None:
         from netsynth.tapas.zero_cost_estimator import ZeroCostEstimator
 
         return ZeroCostEstimator.from_dict(dict(data))
+    if kind == "tabular" and data.get("benchmark") is not None:
+        from netsynth.tabular.published_estimator import PublishedTableEstimator
+
+        return PublishedTableEstimator(data["benchmark"], data.get("cost_scale", 1.0))
     if kind == "tabular":
         from netsynth.tabular.estimator import TabularEstimator
 

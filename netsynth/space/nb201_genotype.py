@@ -37,6 +37,24 @@ _NB201_NAMES = {"conv_1x1": "nor_conv_1x1", "conv_3x3": "nor_conv_3x3"}
 _FROM_NB201 = {_NB201_NAMES.get(op, op): op for op in OPS}
 
 
+def to_nb201_name(op: str) -> str:
+    """NAS-Bench-201's name for netsynth's op ``op`` (``conv_3x3`` -> ``nor_conv_3x3``).
+
+    >>> [from_nb201_name(to_nb201_name(op)) for op in OPS] == list(OPS)
+    True
+    """
+    if op not in OPS:
+        raise GenotypeError(f"unknown op {op!r}; known: {', '.join(OPS)}")
+    return _NB201_NAMES.get(op, op)
+
+
+def from_nb201_name(name: str) -> str:
+    """netsynth's op for NAS-Bench-201's op name ``name`` (``nor_conv_1x1`` -> ``conv_1x1``)."""
+    if name not in _FROM_NB201:
+        raise GenotypeError(f"unknown op {name!r}; NAS-Bench-201's ops: {', '.join(_FROM_NB201)}")
+    return _FROM_NB201[name]
+
+
 def _positive_int(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise GenotypeError(f"{name} must be an integer >= 1, got {value!r}")
@@ -156,7 +174,7 @@ class NB201Genotype:
         nodes = []
         for j in range(1, NODES):
             inputs = [
-                f"{_NB201_NAMES.get(self.ops[k], self.ops[k])}~{i}"
+                f"{to_nb201_name(self.ops[k])}~{i}"
                 for k, (i, target) in enumerate(EDGES)
                 if target == j
             ]
@@ -183,15 +201,15 @@ class NB201Genotype:
                 raise GenotypeError(f"node {j} must look like |op~i|...|; got {node!r} in {text!r}")
             for entry in node[1:-1].split("|"):
                 name, _, source = entry.partition("~")
-                if name not in _FROM_NB201:
-                    raise GenotypeError(
-                        f"node {j}: unknown op {name!r}; known: {', '.join(_FROM_NB201)}"
-                    )
+                try:
+                    op = from_nb201_name(name)
+                except GenotypeError as exc:
+                    raise GenotypeError(f"node {j}: {exc}") from None
                 if not source.isdigit() or int(source) >= j or (int(source), j) in ops:
                     raise GenotypeError(
                         f"node {j}: {entry!r} must name each input 0..{j - 1} once as op~i"
                     )
-                ops[int(source), j] = _FROM_NB201[name]
+                ops[int(source), j] = op
         missing = [edge for edge in EDGES if edge not in ops]
         if missing:
             raise GenotypeError(f"cell string {text!r} has no op for edges {missing}")

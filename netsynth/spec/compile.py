@@ -127,6 +127,10 @@ def _dataset_source(dataset: str, base_dir: Path) -> str:
 
 def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
     """The estimator the spec's ``estimator`` block (or its ``trial``) describes."""
+    if spec.benchmark is not None:
+        from netsynth.tabular.published_estimator import PublishedTableEstimator
+
+        return PublishedTableEstimator(spec.benchmark, getattr(spec.estimator, "cost_scale", 1.0))
     if spec.is_tabular:
         from netsynth.tabular.estimator import TabularEstimator
 
@@ -217,6 +221,13 @@ def check_spec(spec: ExperimentSpec, source: str, base_dir: Path) -> None:
             TabularTable.load(table)
         except (OSError, ValueError, KeyError) as exc:
             raise SpecError(source, [("estimator.table", f"cannot read {table}: {exc}")]) from None
+    if spec.benchmark is not None:
+        from netsynth.tabular.published import PublishedTable
+
+        try:
+            PublishedTable.load(spec.benchmark)
+        except (OSError, ValueError) as exc:
+            raise SpecError(source, [("estimator.benchmark", str(exc))]) from None
     _component(spec, source, base_dir)
     _tuning(spec, source)
     if spec.trial is not None and spec.trial.function is not None:

@@ -8,7 +8,8 @@ estimator: {type: inheritance, epochs: 2}        # children start from their par
 estimator: {type: oneshot, method: darts}        # one weight-sharing search inside one trial
 estimator: {type: tapas, tau: 0.05}              # predicted by TAPAS, nothing trained
 estimator: {type: zero_cost, proxy: synflow}     # scored by a zero-cost proxy, untrained
-estimator: {type: tabular}                       # answered from a tabular benchmark
+estimator: {type: tabular}                       # answered from the MNIST-1D table
+estimator: {type: tabular, benchmark: nb201/cifar10}  # from the published NAS-Bench-201
 ```
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from netsynth.strict_model import Strict
 
@@ -102,11 +103,36 @@ class ZeroCostEstimatorSpec(Strict):
 
 class TabularEstimatorSpec(Strict):
     """Answer trials from a tabular benchmark instead of training: the search space is the
-    table's (its NB201 cells), and budgets in compute seconds count simulated seconds.
-    ``table``: a table file (relative to the spec); null is the one shipped with netsynth."""
+    table's, and budgets in compute seconds count simulated seconds. ``benchmark``: a
+    published table by name (``nb201/cifar10``, ``nb201/cifar100``, ``nb201/imagenet16-120``,
+    ``hpobench/<task>``, ``fcnet/<dataset>``; needs ``pip install "netsynth[benchmarks]"``),
+    each answer one training seed drawn at random, charging its training time times
+    ``cost_scale``. ``table``: a table file (relative to the spec). Neither: the MNIST-1D
+    table shipped with netsynth."""
 
     type: Literal["tabular"]
     table: str | None = None
+    benchmark: str | None = None
+    cost_scale: float = Field(default=1.0, gt=0)
+
+    @field_validator("benchmark")
+    @classmethod
+    def _known_benchmark(cls, benchmark: str | None) -> str | None:
+        if benchmark is not None:
+            from netsynth.tabular.published import split_name
+
+            split_name(benchmark)  # a ValueError naming the known benchmarks
+        return benchmark
+
+    @model_validator(mode="after")
+    def _one_source(self) -> TabularEstimatorSpec:
+        if self.table is not None and self.benchmark is not None:
+            raise ValueError(
+                "give either table (a file) or benchmark (a published table's name), not both"
+            )
+        if self.cost_scale != 1.0 and self.benchmark is None:
+            raise ValueError("cost_scale applies to a published benchmark only")
+        return self
 
 
 EstimatorSpec = Annotated[

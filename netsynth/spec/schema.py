@@ -411,6 +411,11 @@ class ExperimentSpec(Strict):
         if self.objective is None and self.estimator.type == "tapas":
             # A TAP prediction ranks candidates; it is not a measured val_acc.
             return ObjectiveSpec(metric="predicted_acc", direction="maximize")
+        if self.objective is None and self.benchmark is not None:
+            from netsynth.tabular.published import FAMILIES, split_name
+
+            family = FAMILIES[split_name(self.benchmark)[0]]
+            return ObjectiveSpec(metric=family.metric, direction=family.direction)  # type: ignore[arg-type]
         return self.objective or ObjectiveSpec(metric="val_acc", direction="maximize")
 
     @property
@@ -421,6 +426,12 @@ class ExperimentSpec(Strict):
     def architecture_config(self, base_dir: Path) -> dict[str, Any] | None:
         """The architecture space searched (the table's for a tabular benchmark), as config."""
         if self.is_tabular:
+            benchmark = self.benchmark
+            if benchmark is not None:
+                from netsynth.tabular.published_estimator import benchmark_architecture
+
+                cells = benchmark_architecture(benchmark)
+                return cells.to_dict() if cells is not None else None
             from netsynth.tabular.estimator import tabular_space
             from netsynth.tabular.table import TabularTable
 
@@ -441,6 +452,11 @@ class ExperimentSpec(Strict):
         assert self.tuning is not None and self.architecture is not None
         assert not isinstance(self.architecture, AutoSpaceConfig)  # sequential needs a space
         return self.tuning.training or self.architecture.training
+
+    @property
+    def benchmark(self) -> str | None:
+        """The published table a tabular estimator answers from (None: a table file)."""
+        return getattr(self.estimator, "benchmark", None) if self.is_tabular else None
 
     def table_path(self, base_dir: Path) -> str | None:
         table = getattr(self.estimator, "table", None)
@@ -475,7 +491,11 @@ class ExperimentSpec(Strict):
         return self
 
     def search_space(self) -> SearchSpace:
-        """The flat space of ``parameters``."""
+        """The flat space of ``parameters`` (a published table of hyperparameters: its own)."""
+        if self.benchmark is not None:
+            from netsynth.tabular.published_estimator import benchmark_parameters
+
+            return benchmark_parameters(self.benchmark)
         distributions = {p.name: p.distribution() for p in self.parameters}
         conditions = {
             p.name: Condition(p.condition.parent, tuple(p.condition.values))
