@@ -74,8 +74,8 @@ def search(job: tuple[str, int, float]) -> dict[str, Any]:
 
 def proposal_overhead(name: str, history: int = 1000, repeats: int = 15) -> float:
     """Median ms per proposal of ``name`` with ``history`` finished trials."""
-    import numpy as np
     import torch
+    from table_search import time_proposals
 
     torch.set_num_threads(1)
     from netsynth import create_experiment
@@ -86,29 +86,11 @@ def proposal_overhead(name: str, history: int = 1000, repeats: int = 15) -> floa
     experiment = create_experiment(
         architecture=space, metric="val_acc", direction="maximize", strategy="random", seed=0
     )
-    rng = np.random.default_rng(0)
     for _ in range(history):  # random cells with their table values
         trial = experiment.ask()
         genotype, _ = space.decode(trial.params)
         experiment.tell(trial, float(estimator.table.row(genotype.ops).val_acc[-1]))  # type: ignore[attr-defined]
-    from netsynth.strategies.context import StrategyContext
-    from netsynth.strategies.registry import make_strategy
-
-    strategy = make_strategy(
-        {"name": name}, seed=0, context=StrategyContext(experiment.goal, space)
-    )
-    flat = space.flat()
-    trials = experiment.trials()
-    strategy.propose(flat, trials, [len(trials)])  # warm-up: catch up with the history
-    times = []
-    for _ in range(repeats):
-        trial = experiment.ask()  # one more finished trial, then one timed proposal
-        experiment.tell(trial, float(rng.random()))
-        trials = experiment.trials()
-        started = time.perf_counter()
-        strategy.propose(flat, trials, [len(trials)])
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return time_proposals(experiment, space, space.flat(), name, repeats)
 
 
 def _mean_std(values: list[float]) -> str:
@@ -171,10 +153,9 @@ def main() -> None:
         f"{platform.machine()}, {os.cpu_count()} cores, {args.workers} worker processes\n"
     )
 
-    def seeds(name: str) -> int:
-        return args.gp_seeds if name == "gp" and args.gp_seeds is not None else args.seeds
+    from table_search import seed_count
 
-    jobs = [(name, seed, budget) for name in names for seed in range(seeds(name))]
+    jobs = [(name, seed, budget) for name in names for seed in range(seed_count(args, name))]
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
         results = pool.map(search, jobs, chunksize=4)
@@ -213,7 +194,7 @@ def main() -> None:
 
 def published(args: argparse.Namespace) -> None:
     """The comparison on a published table (see the module docstring)."""
-    from table_search import PAPER, mean_std, proposal_overhead, run_search
+    from table_search import PAPER, mean_std, proposal_overhead, run_search, seed_count
 
     from netsynth.tabular.published import PublishedTable
 
@@ -249,13 +230,10 @@ def published(args: argparse.Namespace) -> None:
         f"load {os.getloadavg()[0]:.2f}\n"
     )
 
-    def seeds(name: str) -> int:
-        return args.gp_seeds if name == "gp" and args.gp_seeds is not None else args.seeds
-
     jobs = [
         (args.table, name, seed, checkpoints, args.cost_scale, args.simulated_budget)
         for name in names
-        for seed in range(seeds(name))
+        for seed in range(seed_count(args, name))
     ]
     started = time.perf_counter()
     with multiprocessing.get_context("spawn").Pool(args.workers) as pool:

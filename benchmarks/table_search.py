@@ -110,32 +110,44 @@ def run_search(job: tuple[str, str, int, tuple[int, ...], float, float | None]) 
 def proposal_overhead(table: str, name: str, history: int = 1000, repeats: int = 15) -> float:
     """Median ms per proposal of strategy ``name`` with ``history`` finished trials of random
     configurations (told their table values) behind it."""
-    import numpy as np
     import torch
 
     torch.set_num_threads(1)
-    from netsynth.strategies.context import StrategyContext
-    from netsynth.strategies.registry import make_strategy
-
     experiment, estimator = make_search(table, "random", 0)
     experiment.run(estimator, max_trials=history, progress=False)
     space = estimator.architecture_space()
+    flat = space.flat() if space is not None else estimator.search_space()
+    return time_proposals(experiment, space, flat, name, repeats)
+
+
+def time_proposals(experiment: Any, space: Any, flat: Any, name: str, repeats: int) -> float:
+    """Median ms per proposal of a fresh strategy ``name`` over ``experiment``'s history, each
+    timed proposal after one more finished trial."""
+    import numpy as np
+
+    from netsynth.strategies.context import StrategyContext
+    from netsynth.strategies.registry import make_strategy
+
     strategy = make_strategy(
         {"name": name}, seed=0, context=StrategyContext(experiment.goal, space)
     )
-    flat = space.flat() if space is not None else estimator.search_space()
     trials = experiment.trials()
     strategy.propose(flat, trials, [len(trials)])  # warm-up: catch up with the history
     rng = np.random.default_rng(0)
     times = []
     for _ in range(repeats):
-        trial = experiment.ask()  # one more finished trial, then one timed proposal
+        trial = experiment.ask()
         experiment.tell(trial, float(rng.random()))
         trials = experiment.trials()
         started = time.perf_counter()
         strategy.propose(flat, trials, [len(trials)])
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
+
+
+def seed_count(args: Any, name: str) -> int:
+    """Seeds for strategy ``name``: ``--gp-seeds`` for GP-BO when given, else ``--seeds``."""
+    return int(args.gp_seeds if name == "gp" and args.gp_seeds is not None else args.seeds)
 
 
 def mean_std(values: Sequence[float], scale: float = 100.0) -> str:
