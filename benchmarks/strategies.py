@@ -217,7 +217,7 @@ def published(args: argparse.Namespace) -> None:
     exact = {n: table.expected_random_search(n) for n in checkpoints}
     print(
         "exact expectation of random search (uniform draws, one random seed observed each): "
-        + ", ".join(f"{n} trials {scale * v:.4g}{unit}" for n, v in exact.items())
+        + ", ".join(f"{n} trials {scale * v:.2f}{unit}" for n, v in exact.items())
     )
     budget = (
         f"simulated budget {args.simulated_budget:g} s at cost scale {args.cost_scale:g}"
