@@ -434,6 +434,9 @@ def _add_output_options(p: argparse.ArgumentParser, top: int) -> None:
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options ``run`` and ``resume`` share: the storage, how the run goes, and how its
+    leaderboard is printed."""
+    _add_storage_option(p)
     p.add_argument("--workers", type=int, help="trials at once, each in its own process")
     p.add_argument(
         "--executor",
@@ -457,6 +460,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
         help="fail the experiment once more trials than this have failed",
     )
     p.add_argument("--no-progress", action="store_true", help="no live progress bar")
+    _add_output_options(p, 10)
 
 
 def _add_run(commands: Any) -> None:
@@ -487,16 +491,12 @@ def _add_run(commands: Any) -> None:
         help="only serve trials of the experiment's search in a shared storage; a main "
         "driver (netsynth run without --worker) prepares and finishes it",
     )
-    _add_storage_option(run)
     _add_run_options(run)
-    _add_output_options(run, 10)
     run.set_defaults(handler=cmd_run)
 
     resume = commands.add_parser("resume", help="continue a stopped or interrupted experiment")
     resume.add_argument("name", help="the experiment's name (netsynth ls lists them)")
-    _add_storage_option(resume)
     _add_run_options(resume)
-    _add_output_options(resume, 10)
     resume.set_defaults(handler=cmd_resume)
 
     validate = commands.add_parser("validate", help="check a spec without running it")

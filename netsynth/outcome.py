@@ -61,45 +61,34 @@ def _outcome_from_result(result: Any, trial: Trial) -> Outcome:
     metric = trial.task.metric
     params, distributions = trial.params, trial.distributions
     expected = f"return a number, or a dict of numbers that includes {metric!r}"
+
+    def failed(reason: str, metrics: dict[str, float] | None = None) -> Outcome:
+        return Outcome(
+            TrialState.FAILED,
+            metrics=metrics or {},
+            reason=reason,
+            params=params,
+            distributions=distributions,
+        )
+
     metrics: dict[str, float] = {}
     if isinstance(result, Mapping):
         for key, item in result.items():
             number = _number(item)
             if number is None:
-                return Outcome(
-                    TrialState.FAILED,
-                    reason=f"metric {key!r} is {_describe(item)}, not a number",
-                    params=params,
-                    distributions=distributions,
-                )
+                return failed(f"metric {key!r} is {_describe(item)}, not a number")
             metrics[str(key)] = number
         if metric not in metrics:
-            return Outcome(
-                TrialState.FAILED,
-                reason=f"objective returned {sorted(metrics)} without {metric!r}; {expected}",
-                params=params,
-                distributions=distributions,
-            )
+            return failed(f"objective returned {sorted(metrics)} without {metric!r}; {expected}")
         value: float | None = metrics[metric]
     else:
         value = _number(result)
         if value is None:
-            return Outcome(
-                TrialState.FAILED,
-                reason=f"objective returned {_describe(result)}; {expected}",
-                params=params,
-                distributions=distributions,
-            )
+            return failed(f"objective returned {_describe(result)}; {expected}")
         metrics = {metric: value}
     assert value is not None
     if math.isnan(value):
-        return Outcome(
-            TrialState.FAILED,
-            metrics=metrics,
-            reason="objective returned NaN",
-            params=params,
-            distributions=distributions,
-        )
+        return failed("objective returned NaN", metrics)
     state = TrialState.PRUNED if trial.should_stop() else TrialState.COMPLETE
     reason = "stopped early by the scheduler" if state is TrialState.PRUNED else None
     return Outcome(state, value, metrics, reason=reason, params=params, distributions=distributions)

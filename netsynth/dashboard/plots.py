@@ -152,6 +152,15 @@ def front_of(points: Sequence[tuple[float, float, int]], maximize: bool) -> list
     return front
 
 
+def _value_at_cost(trials: Sequence[TrialRecord], cost: str) -> dict[str, list[Any]]:
+    """A trace's points: each trial's value over its ``cost`` metric, labelled by number."""
+    return {
+        "x": [t.metrics[cost] for t in trials],
+        "y": [t.value for t in trials],
+        "text": [f"trial {t.number}" for t in trials],
+    }
+
+
 def value_vs_cost(
     trials: Sequence[TrialRecord], objective: Objective, cost: str, goal: Goal | None
 ) -> Plot | None:
@@ -168,18 +177,14 @@ def value_vs_cost(
                 "type": "scattergl",
                 "mode": "markers",
                 "name": "trials",
-                "x": [t.metrics[cost] for t in done],
-                "y": [t.value for t in done],
-                "text": [f"trial {t.number}" for t in done],
+                **_value_at_cost(done, cost),
                 "marker": {"size": 6, "opacity": 0.6},
             },
             {
                 "type": "scatter",
                 "mode": "lines+markers",
                 "name": "Pareto front",
-                "x": [t.metrics[cost] for t in front],
-                "y": [t.value for t in front],
-                "text": [f"trial {t.number}" for t in front],
+                **_value_at_cost(front, cost),
                 "line": {"shape": "hv"},
             },
         ],

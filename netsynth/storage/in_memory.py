@@ -8,14 +8,15 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
-from netsynth.experiment_record import ExperimentRecord, ExperimentState
-from netsynth.space.distributions import ParamValue
+from netsynth.experiment_record import ExperimentRecord
 from netsynth.storage import json_codec
 from netsynth.storage.storage import (
-    DraftFactory,
+    ExperimentChange,
     ExperimentExistsError,
     ExperimentNotFoundError,
+    NewTrial,
     RetryExistsError,
+    Storage,
     StorageError,
     TrialFinishedError,
 )
@@ -27,7 +28,16 @@ def _copy(value: Mapping[str, Any]) -> dict[str, Any]:
     return json_codec.loads(json_codec.dumps(dict(value))) if value else {}
 
 
-class InMemoryStorage:
+_COPIED_BY_VALUE = frozenset({"config", "attrs", "distributions", "fidelity"})
+
+
+def _copied(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Record fields to store: the nested mappings copied by value (``_copy``), so that no
+    caller's object is kept; the others as given."""
+    return {k: _copy(v) if k in _COPIED_BY_VALUE else v for k, v in changes.items()}
+
+
+class InMemoryStorage(Storage):
     """Thread-safe; records are immutable and replaced on every change."""
 
     def __init__(self) -> None:
@@ -37,25 +47,15 @@ class InMemoryStorage:
         self._by_experiment: dict[int, list[TrialRecord]] = {}  # ordered by number
         self._active: dict[int, int] = {}  # experiment id -> trials not FAILED
 
-    def create_experiment(
-        self,
-        name: str,
-        config: Mapping[str, Any],
-        attrs: Mapping[str, Any] | None = None,
-    ) -> ExperimentRecord:
+    def _create_experiment(self, record: ExperimentRecord) -> ExperimentRecord:
         with self._lock:
-            if any(e.name == name for e in self._experiments.values()):
-                raise ExperimentExistsError(f"an experiment named {name!r} already exists")
-            now = time.time()
-            record = ExperimentRecord(
+            if any(e.name == record.name for e in self._experiments.values()):
+                raise ExperimentExistsError(f"an experiment named {record.name!r} already exists")
+            record = replace(
+                record,
                 id=len(self._experiments) + 1,
-                name=name,
-                state=ExperimentState.CREATED,
-                config=_copy(config),
-                attrs=_copy(attrs or {}),
-                state_log=((ExperimentState.CREATED.value, now),),
-                created_at=now,
-                updated_at=now,
+                config=_copy(record.config),
+                attrs=_copy(record.attrs),
             )
             self._experiments[record.id] = record
             self._by_experiment[record.id] = []
@@ -77,54 +77,17 @@ class InMemoryStorage:
         except KeyError:
             raise ExperimentNotFoundError(f"no experiment with id {experiment_id}") from None
 
-    def set_experiment_state(
-        self,
-        experiment_id: int,
-        state: ExperimentState,
-        reason: str | None = None,
-        *,
-        expected: Collection[ExperimentState] | None = None,
-    ) -> bool:
+    def _change_experiment(self, experiment_id: int, change: ExperimentChange) -> bool:
         with self._lock:
             record = self._experiment(experiment_id)
-            if expected is not None and record.state not in expected:
+            changes = change(record)
+            if changes is None:
                 return False
-            now = time.time()
-            self._experiments[experiment_id] = replace(
-                record,
-                state=state,
-                reason=reason,
-                state_log=(*record.state_log, (state.value, now)),
-                updated_at=now,
-            )
+            self._experiments[experiment_id] = replace(record, **_copied(changes))
             return True
 
-    def update_experiment(
-        self,
-        experiment_id: int,
-        *,
-        config: Mapping[str, Any] | None = None,
-        attrs: Mapping[str, Any] | None = None,
-        drop_attrs: Collection[str] = (),
-    ) -> None:
-        with self._lock:
-            record = self._experiment(experiment_id)
-            kept = {k: v for k, v in record.attrs.items() if k not in drop_attrs}
-            self._experiments[experiment_id] = replace(
-                record,
-                config=_copy(config) if config is not None else record.config,
-                attrs={**kept, **_copy(attrs or {})},
-                updated_at=time.time(),
-            )
-
-    def create_trial(
-        self,
-        experiment_id: int,
-        draft: DraftFactory,
-        *,
-        limit: int | None = None,
-        worker: str | None = None,
-        retry_of: int | None = None,
+    def _create_trial(
+        self, experiment_id: int, running: NewTrial, limit: int | None, retry_of: int | None
     ) -> TrialRecord | None:
         with self._lock:
             self._experiment(experiment_id)
@@ -135,25 +98,13 @@ class InMemoryStorage:
                 r.attrs.get(RETRY_OF) == retry_of for r in records[retry_of + 1 :]
             ):
                 raise RetryExistsError(f"trial {retry_of} already has a retry")
-            number = len(records)
-            made = draft(number)
-            attrs = made.attrs if retry_of is None else {**made.attrs, RETRY_OF: retry_of}
-            now = time.time()
-            record = TrialRecord(
-                id=len(self._trials) + 1,
-                experiment_id=experiment_id,
-                number=number,
-                state=TrialState.RUNNING,
-                params=dict(made.params),
-                distributions=_copy(made.distributions),
-                fidelity=_copy(made.fidelity),
-                bracket=made.bracket,
-                rung=made.rung,
-                attrs=_copy(attrs),
-                worker=worker,
-                created_at=now,
-                heartbeat_at=now,
-            )
+            made = running(len(records))
+            nested = {
+                "distributions": made.distributions,
+                "fidelity": made.fidelity,
+                "attrs": made.attrs,
+            }
+            record = replace(made, id=len(self._trials) + 1, **_copied(nested))
             self._trials[record.id] = record
             records.append(record)
             self._active[experiment_id] += 1
@@ -171,64 +122,17 @@ class InMemoryStorage:
             )
         return record
 
-    def add_report(
-        self,
-        trial_id: int,
-        step: int,
-        metrics: Mapping[str, float],
-        *,
-        params: Mapping[str, ParamValue] | None = None,
-        distributions: Mapping[str, Mapping[str, Any]] | None = None,
-        rung: int | None = None,
-        reason: str | None = None,
-    ) -> None:
+    def _add_report(self, trial_id: int, report: Report, changes: dict[str, Any]) -> None:
         with self._lock:
             record = self._running(trial_id)
-            self._store(
-                replace(
-                    record,
-                    reports=(*record.reports, Report(int(step), dict(metrics))),
-                    rung=int(rung) if rung is not None else record.rung,
-                    reason=reason if reason is not None else record.reason,
-                    params=dict(params) if params is not None else record.params,
-                    distributions=(
-                        _copy(distributions) if distributions is not None else record.distributions
-                    ),
-                )
-            )
+            self._store(replace(record, reports=(*record.reports, report), **_copied(changes)))
 
-    def finish_trial(
-        self,
-        trial_id: int,
-        state: TrialState,
-        *,
-        value: float | None = None,
-        metrics: Mapping[str, float] | None = None,
-        params: Mapping[str, ParamValue] | None = None,
-        distributions: Mapping[str, Mapping[str, Any]] | None = None,
-        reason: str | None = None,
-        attrs: Mapping[str, Any] | None = None,
-    ) -> None:
-        if not state.is_finished:
-            raise StorageError("a trial can only be finished as COMPLETE, PRUNED or FAILED")
+    def _finish_trial(self, trial_id: int, changes: dict[str, Any], attrs: dict[str, Any]) -> None:
         with self._lock:
             record = self._running(trial_id)
-            self._store(
-                replace(
-                    record,
-                    state=state,
-                    value=value,
-                    metrics=dict(metrics or {}),
-                    params=dict(params) if params is not None else record.params,
-                    distributions=(
-                        _copy(distributions) if distributions is not None else record.distributions
-                    ),
-                    reason=reason,
-                    attrs={**record.attrs, **_copy(attrs or {})},
-                    finished_at=time.time(),
-                )
-            )
-            if state is TrialState.FAILED:
+            merged = {**record.attrs, **_copy(attrs)}
+            self._store(replace(record, attrs=merged, **_copied(changes)))
+            if changes["state"] is TrialState.FAILED:
                 self._active[record.experiment_id] -= 1
 
     def heartbeat(self, trial_ids: Collection[int]) -> None:

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +31,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
-from netsynth.space.distributions import ParamValue
 from netsynth.storage import json_codec, sql_statements
 from netsynth.storage.sql_engine import make_engine
 from netsynth.storage.sql_retry import (
@@ -42,11 +41,13 @@ from netsynth.storage.sql_retry import (
 from netsynth.storage.sql_schema import experiments, meta, metadata, trials, upgrade
 from netsynth.storage.storage import (
     SCHEMA_VERSION,
-    DraftFactory,
+    ExperimentChange,
     ExperimentExistsError,
     ExperimentNotFoundError,
+    NewTrial,
     RetryExistsError,
     SchemaVersionError,
+    Storage,
     StorageError,
     TrialFinishedError,
 )
@@ -63,6 +64,27 @@ def _is_memory_sqlite(url: str) -> bool:
     return url.startswith("sqlite") and make_url(url).database in (None, "", ":memory:")
 
 
+_JSON_COLUMNS = frozenset(
+    {"config", "attrs", "state_log", "params", "distributions", "metrics", "fidelity"}
+)
+# What every finish sets, bound in ``sql_statements.FINISH``.
+_FINISH_COLUMNS = frozenset({"state", "value", "metrics", "reason", "finished_at"})
+
+
+def _column_values(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Record fields as their columns hold them: nested values as JSON text, a state by its
+    value, the rest as they are."""
+    return {name: _column_value(name, value) for name, value in fields.items()}
+
+
+def _column_value(name: str, value: Any) -> Any:
+    if name in _JSON_COLUMNS:
+        return json_codec.dumps(value)
+    if isinstance(value, ExperimentState | TrialState):
+        return value.value
+    return value
+
+
 @dataclass
 class _ExperimentCache:
     records: dict[int, TrialRecord] = field(default_factory=dict)  # by id, in id order
@@ -70,7 +92,7 @@ class _ExperimentCache:
     max_id: int = 0
 
 
-class SQLStorage:
+class SQLStorage(Storage):
     """Storage in a SQL database given by a SQLAlchemy URL, e.g. ``sqlite:///netsynth.db``."""
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
@@ -191,23 +213,22 @@ class SQLStorage:
         )
 
     @retry_connection_loss
-    def create_experiment(
-        self,
-        name: str,
-        config: Mapping[str, Any],
-        attrs: Mapping[str, Any] | None = None,
-    ) -> ExperimentRecord:
-        now = time.time()
+    def _create_experiment(self, record: ExperimentRecord) -> ExperimentRecord:
+        name = record.name
         values = {
             "name": name,
-            "state": ExperimentState.CREATED.value,
-            "config": json_codec.dumps(dict(config)),
-            "attrs": json_codec.dumps(dict(attrs or {})),
-            "state_log": json_codec.dumps([[ExperimentState.CREATED.value, now]]),
             "trial_counter": 0,
             "active_trials": 0,
-            "created_at": now,
-            "updated_at": now,
+            **_column_values(
+                {
+                    "state": record.state,
+                    "config": record.config,
+                    "attrs": record.attrs,
+                    "state_log": record.state_log,
+                    "created_at": record.created_at,
+                    "updated_at": record.updated_at,
+                }
+            ),
         }
         try:
             with self._write() as conn:
@@ -243,128 +264,63 @@ class SQLStorage:
         return row
 
     @retry_connection_loss
-    def set_experiment_state(
-        self,
-        experiment_id: int,
-        state: ExperimentState,
-        reason: str | None = None,
-        *,
-        expected: Collection[ExperimentState] | None = None,
-    ) -> bool:
+    def _change_experiment(self, experiment_id: int, change: ExperimentChange) -> bool:
         with self._write() as conn:
-            row = self._experiment_row(conn, experiment_id)
-            if expected is not None and ExperimentState(row.state) not in expected:
+            changes = change(self._experiment_record(self._experiment_row(conn, experiment_id)))
+            if changes is None:
                 return False
-            now = time.time()
-            log = [*json_codec.loads(row.state_log), [state.value, now]]
             conn.execute(
                 update(experiments)
                 .where(experiments.c.id == experiment_id)
-                .values(
-                    state=state.value,
-                    reason=reason,
-                    state_log=json_codec.dumps(log),
-                    updated_at=now,
-                )
+                .values(**_column_values(changes))
             )
             return True
-
-    @retry_connection_loss
-    def update_experiment(
-        self,
-        experiment_id: int,
-        *,
-        config: Mapping[str, Any] | None = None,
-        attrs: Mapping[str, Any] | None = None,
-        drop_attrs: Collection[str] = (),
-    ) -> None:
-        with self._write() as conn:
-            row = self._experiment_row(conn, experiment_id)
-            values: dict[str, Any] = {"updated_at": time.time()}
-            if config is not None:
-                values["config"] = json_codec.dumps(dict(config))
-            if attrs or drop_attrs:
-                stored = json_codec.loads(row.attrs)
-                kept = {k: v for k, v in stored.items() if k not in drop_attrs}
-                values["attrs"] = json_codec.dumps({**kept, **(attrs or {})})
-            conn.execute(
-                update(experiments).where(experiments.c.id == experiment_id).values(**values)
-            )
 
     # -- trials ------------------------------------------------------------------------------
 
     @retry_connection_loss
-    def create_trial(
-        self,
-        experiment_id: int,
-        draft: DraftFactory,
-        *,
-        limit: int | None = None,
-        worker: str | None = None,
-        retry_of: int | None = None,
+    def _create_trial(
+        self, experiment_id: int, running: NewTrial, limit: int | None, retry_of: int | None
     ) -> TrialRecord | None:
         try:
-            return self._create_trial(experiment_id, draft, limit, worker, retry_of)
+            with self._write() as conn:
+                # Taking the counter locks the experiment row (PostgreSQL) or the database
+                # (SQLite), so the limit check and the insert cannot race another process.
+                counters = conn.execute(sql_statements.TAKE_NUMBER, {"eid": experiment_id}).first()
+                if counters is None:
+                    raise ExperimentNotFoundError(f"no experiment with id {experiment_id}")
+                taken, active = counters
+                if limit is not None and active > limit:
+                    raise _LimitReached  # rolls the counters back
+                if retry_of is not None and self._retried(conn, experiment_id, retry_of):
+                    raise RetryExistsError(f"trial {retry_of} already has a retry")  # rolls back
+                made = running(taken - 1)
+                trial_id = conn.execute(
+                    sql_statements.INSERT_TRIAL,
+                    {
+                        "experiment_id": experiment_id,
+                        "number": made.number,
+                        "bracket": made.bracket,
+                        "rung": made.rung,
+                        "worker": made.worker,
+                        "report_count": 0,
+                        **_column_values(
+                            {
+                                "state": made.state,
+                                "params": made.params,
+                                "distributions": made.distributions,
+                                "metrics": made.metrics,
+                                "fidelity": made.fidelity,
+                                "attrs": made.attrs,
+                                "created_at": made.created_at,
+                                "heartbeat_at": made.heartbeat_at,
+                            }
+                        ),
+                    },
+                ).scalar_one()
         except _LimitReached:
             return None
-
-    def _create_trial(
-        self,
-        experiment_id: int,
-        draft: DraftFactory,
-        limit: int | None,
-        worker: str | None,
-        retry_of: int | None,
-    ) -> TrialRecord:
-        with self._write() as conn:
-            # Taking the counter locks the experiment row (PostgreSQL) or the database (SQLite),
-            # so the limit check and the insert cannot race another process.
-            counters = conn.execute(sql_statements.TAKE_NUMBER, {"eid": experiment_id}).first()
-            if counters is None:
-                raise ExperimentNotFoundError(f"no experiment with id {experiment_id}")
-            taken, active = counters
-            if limit is not None and active > limit:
-                raise _LimitReached  # rolls the counters back
-            if retry_of is not None and self._retried(conn, experiment_id, retry_of):
-                raise RetryExistsError(f"trial {retry_of} already has a retry")  # rolls back
-            number = taken - 1
-            made = draft(number)
-            attrs = made.attrs if retry_of is None else {**made.attrs, RETRY_OF: retry_of}
-            now = time.time()
-            trial_id = conn.execute(
-                sql_statements.INSERT_TRIAL,
-                {
-                    "experiment_id": experiment_id,
-                    "number": number,
-                    "state": TrialState.RUNNING.value,
-                    "params": json_codec.dumps(made.params),
-                    "distributions": json_codec.dumps(made.distributions),
-                    "metrics": "{}",
-                    "fidelity": json_codec.dumps(made.fidelity),
-                    "bracket": made.bracket,
-                    "rung": made.rung,
-                    "attrs": json_codec.dumps(attrs),
-                    "worker": worker,
-                    "report_count": 0,
-                    "created_at": now,
-                    "heartbeat_at": now,
-                },
-            ).scalar_one()
-        return TrialRecord(
-            id=trial_id,
-            experiment_id=experiment_id,
-            number=number,
-            state=TrialState.RUNNING,
-            params=dict(made.params),
-            distributions=dict(made.distributions),
-            fidelity=dict(made.fidelity),
-            bracket=made.bracket,
-            rung=made.rung,
-            attrs=dict(attrs),
-            worker=worker,
-            created_at=now,
-            heartbeat_at=now,
-        )
+        return replace(made, id=trial_id)
 
     @staticmethod
     def _retried(conn: Connection, experiment_id: int, number: int) -> bool:
@@ -385,85 +341,35 @@ class SQLStorage:
         raise TrialFinishedError(f"trial {row.number} already finished as {row.state}")
 
     @retry_connection_loss
-    def add_report(
-        self,
-        trial_id: int,
-        step: int,
-        metrics: Mapping[str, float],
-        *,
-        params: Mapping[str, ParamValue] | None = None,
-        distributions: Mapping[str, Mapping[str, Any]] | None = None,
-        rung: int | None = None,
-        reason: str | None = None,
-    ) -> None:
+    def _add_report(self, trial_id: int, report: Report, changes: dict[str, Any]) -> None:
+        statement = sql_statements.COUNT_REPORT
+        if changes:
+            statement = statement.values(**{column: bindparam(column) for column in changes})
         with self._write() as conn:
-            statement = sql_statements.COUNT_REPORT
-            values: dict[str, Any] = {"tid": trial_id}
-            if rung is not None:
-                statement = statement.values(rung=bindparam("rung"))
-                values["rung"] = int(rung)
-            if reason is not None:
-                statement = statement.values(reason=bindparam("reason"))
-                values["reason"] = reason
-            if params is not None:
-                statement = statement.values(params=bindparam("params"))
-                values["params"] = json_codec.dumps(dict(params))
-            if distributions is not None:
-                statement = statement.values(distributions=bindparam("distributions"))
-                values["distributions"] = json_codec.dumps(
-                    {k: dict(v) for k, v in distributions.items()}
-                )
-            done = conn.execute(statement, values)
+            done = conn.execute(statement, {"tid": trial_id, **_column_values(changes)})
             if done.rowcount != 1:
                 self._raise_not_running(conn, trial_id)
             conn.execute(
                 sql_statements.INSERT_REPORT,
                 {
                     "trial_id": trial_id,
-                    "step": int(step),
-                    "metrics": json_codec.dumps(dict(metrics)),
+                    "step": report.step,
+                    "metrics": json_codec.dumps(report.metrics),
                     "created_at": time.time(),
                 },
             )
 
     @retry_connection_loss
-    def finish_trial(
-        self,
-        trial_id: int,
-        state: TrialState,
-        *,
-        value: float | None = None,
-        metrics: Mapping[str, float] | None = None,
-        params: Mapping[str, ParamValue] | None = None,
-        distributions: Mapping[str, Mapping[str, Any]] | None = None,
-        reason: str | None = None,
-        attrs: Mapping[str, Any] | None = None,
-    ) -> None:
-        if not state.is_finished:
-            raise StorageError("a trial can only be finished as COMPLETE, PRUNED or FAILED")
-        values: dict[str, Any] = {
-            "tid": trial_id,
-            "state": state.value,
-            "value": value,
-            "metrics": json_codec.dumps(dict(metrics or {})),
-            "reason": reason,
-            "finished_at": time.time(),
-        }
+    def _finish_trial(self, trial_id: int, changes: dict[str, Any], attrs: dict[str, Any]) -> None:
+        values = {"tid": trial_id, **_column_values(changes)}
+        # FINISH sets the fields every finish sets; the common finish with params and
+        # distributions has its own statement, built once, and any other field is added here.
         statement = sql_statements.FINISH
-        if params is not None and distributions is not None:
+        extra = [column for column in changes if column not in _FINISH_COLUMNS]
+        if set(extra) == {"params", "distributions"}:
             statement = sql_statements.FINISH_WITH_PARAMS
-            values["params"] = json_codec.dumps(dict(params))
-            values["distributions"] = json_codec.dumps(
-                {k: dict(v) for k, v in distributions.items()}
-            )
-        elif params is not None:
-            statement = sql_statements.FINISH.values(params=bindparam("params"))
-            values["params"] = json_codec.dumps(dict(params))
-        elif distributions is not None:
-            statement = sql_statements.FINISH.values(distributions=bindparam("distributions"))
-            values["distributions"] = json_codec.dumps(
-                {k: dict(v) for k, v in distributions.items()}
-            )
+        elif extra:
+            statement = statement.values(**{column: bindparam(column) for column in extra})
         with self._write() as conn:
             if attrs:
                 row = conn.execute(sql_statements.TRIAL_ATTRS, {"tid": trial_id}).first()
@@ -473,7 +379,7 @@ class SQLStorage:
             done = conn.execute(statement, values)
             if done.rowcount != 1:
                 self._raise_not_running(conn, trial_id)
-            if state is TrialState.FAILED:
+            if changes["state"] is TrialState.FAILED:
                 conn.execute(sql_statements.RELEASE_ACTIVE, {"tid": trial_id})
 
     @retry_connection_loss

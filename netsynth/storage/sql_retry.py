@@ -87,7 +87,7 @@ def retry_connection_loss(method: Callable[P, R]) -> Callable[P, R]:
                     if attempt >= ATTEMPTS:
                         raise StorageError(
                             f"storage connection lost {ATTEMPTS} times in a row, giving up "
-                            f"({method.__name__}): {_first_line(exc)}"
+                            f"({method.__name__.lstrip('_')}): {_first_line(exc)}"
                         ) from exc
                     wait = delay_before(attempt)
                     log.warning(

@@ -17,49 +17,86 @@ def load(path: Path) -> None:
     load_dataset(str(path))
 
 
-def test_lengths_of_x_and_y_differ(tmp_path: Path) -> None:
-    path = save_npz(tmp_path, x=np.zeros((10, 3)), y=np.arange(9) % 3)
-    with pytest.raises(DataError, match=r"data\.npz: x has 10 samples but y has 9"):
-        load(path)
+# Arrays saved to data.npz, and what loading it must say. Class 2 of "class_with_no_samples_in_y"
+# appears only in the test set, so the training data has none of it.
+BAD_NPZ: dict[str, tuple[dict[str, np.ndarray], str]] = {
+    "lengths_of_x_and_y_differ": (
+        {"x": np.zeros((10, 3)), "y": np.arange(9) % 3},
+        r"data\.npz: x has 10 samples but y has 9",
+    ),
+    "labels_that_are_not_integers": (
+        {"x": np.zeros((3, 2)), "y": np.array([0.0, 1.0, 0.5])},
+        r"labels must be integers; y\[2\] is 0\.5",
+    ),
+    "string_labels": (
+        {"x": np.zeros((2, 2)), "y": np.array(["cat", "dog"])},
+        r"labels must be integers; y has dtype <U3",
+    ),
+    "labels_not_zero_to_k_minus_one": (
+        {"x": np.zeros((3, 2)), "y": np.array([0, 1, 3])},
+        r"labels must be 0\.\.3 with every class present; found 0, 1, 3 \(missing 2\)",
+    ),
+    "negative_label": (
+        {"x": np.zeros((3, 2)), "y": np.array([0, 1, -1])},
+        r"found -1, 0, 1 \(out of range -1\)",
+    ),
+    "class_with_no_samples_in_y": (
+        {
+            "x": np.zeros((4, 2)),
+            "y": np.array([0, 1, 0, 1]),
+            "x_test": np.zeros((3, 2)),
+            "y_test": np.array([0, 1, 2]),
+        },
+        r"found 0, 1 \(missing 2\)",
+    ),
+    "empty_dataset": (
+        {"x": np.zeros((0, 3)), "y": np.zeros(0, dtype=np.int64)},
+        r"x is empty \(shape \(0, 3\)\); expected N >= 1",
+    ),
+    "without_x_and_y": (
+        {"features": np.zeros((2, 2)), "labels": np.array([0, 1])},
+        r"found arrays features, labels; expected x and y",
+    ),
+    "test_arrays_with_other_feature_shape": (
+        {
+            "x": np.zeros((4, 3)),
+            "y": np.array([0, 1, 0, 1]),
+            "x_test": np.zeros((2, 5)),
+            "y_test": np.array([0, 1]),
+        },
+        r"x_test has samples of shape \(5,\) but x has \(3,\)",
+    ),
+}
+
+# The bytes of data.csv, and what loading it must say.
+BAD_CSV: dict[str, tuple[bytes, str]] = {
+    "non_integer_label": (b"a,label\n1,0\n2,1\n3,1.5\n", r"column 'label' has '1\.5' on line 4"),
+    "nan": (b"a,b,label\n1,2,0\n3,nan,1\n", r"1 non-finite values \(1 NaN, 0 inf\).*sample 1"),
+    "binary": (b"PK\x03\x04\x00\x00binary", r"data\.csv: this is a binary file"),
+    "no_rows": (b"a,b,label\n\n", r"has a header row but no data rows"),
+    "non_numeric_feature": (
+        b"a,colour,label\n1,2,0\n3,red,1\n",
+        r"column 'colour' is not numeric: line 3 has 'red'",
+    ),
+    "row_with_missing_fields": (
+        b"a,b,label\n1,2,0\n3,1\n",
+        r"line 3 has 2 fields but the header has 3",
+    ),
+}
 
 
-def test_labels_that_are_not_integers(tmp_path: Path) -> None:
-    path = save_npz(tmp_path, x=np.zeros((3, 2)), y=np.array([0.0, 1.0, 0.5]))
-    with pytest.raises(DataError, match=r"labels must be integers; y\[2\] is 0\.5"):
-        load(path)
-
-
-def test_string_labels_in_npz(tmp_path: Path) -> None:
-    path = save_npz(tmp_path, x=np.zeros((2, 2)), y=np.array(["cat", "dog"]))
-    with pytest.raises(DataError, match=r"labels must be integers; y has dtype <U3"):
-        load(path)
-
-
-def test_non_integer_csv_label(tmp_path: Path) -> None:
-    path = tmp_path / "data.csv"
-    path.write_text("a,label\n1,0\n2,1\n3,1.5\n")
-    with pytest.raises(DataError, match=r"column 'label' has '1\.5' on line 4"):
-        load(path)
-
-
-def test_labels_not_zero_to_k_minus_one(tmp_path: Path) -> None:
-    path = save_npz(tmp_path, x=np.zeros((3, 2)), y=np.array([0, 1, 3]))
-    expected = r"labels must be 0\.\.3 with every class present; found 0, 1, 3 \(missing 2\)"
+@pytest.mark.parametrize(("arrays", "expected"), BAD_NPZ.values(), ids=BAD_NPZ.keys())
+def test_bad_npz(tmp_path: Path, arrays: dict[str, np.ndarray], expected: str) -> None:
+    path = save_npz(tmp_path, **arrays)
     with pytest.raises(DataError, match=expected):
         load(path)
 
 
-def test_negative_label(tmp_path: Path) -> None:
-    path = save_npz(tmp_path, x=np.zeros((3, 2)), y=np.array([0, 1, -1]))
-    with pytest.raises(DataError, match=r"found -1, 0, 1 \(out of range -1\)"):
-        load(path)
-
-
-def test_class_with_no_samples_in_y(tmp_path: Path) -> None:
-    # class 2 appears only in the test set, so the training data has none of it
-    arrays = {"x": np.zeros((4, 2)), "y": np.array([0, 1, 0, 1])}
-    path = save_npz(tmp_path, **arrays, x_test=np.zeros((3, 2)), y_test=np.array([0, 1, 2]))
-    with pytest.raises(DataError, match=r"found 0, 1 \(missing 2\)"):
+@pytest.mark.parametrize(("content", "expected"), BAD_CSV.values(), ids=BAD_CSV.keys())
+def test_bad_csv(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=expected):
         load(path)
 
 
@@ -80,19 +117,6 @@ def test_nan_and_inf_in_features(tmp_path: Path) -> None:
         r"x has 2 non-finite values \(1 NaN, 1 inf\); the first is at sample 2, index \(2, 1\)"
     )
     with pytest.raises(DataError, match=expected):
-        load(path)
-
-
-def test_nan_in_csv(tmp_path: Path) -> None:
-    path = tmp_path / "data.csv"
-    path.write_text("a,b,label\n1,2,0\n3,nan,1\n")
-    with pytest.raises(DataError, match=r"1 non-finite values \(1 NaN, 0 inf\).*sample 1"):
-        load(path)
-
-
-def test_empty_dataset(tmp_path: Path) -> None:
-    path = save_npz(tmp_path, x=np.zeros((0, 3)), y=np.zeros(0, dtype=np.int64))
-    with pytest.raises(DataError, match=r"x is empty \(shape \(0, 3\)\); expected N >= 1"):
         load(path)
 
 
@@ -129,40 +153,6 @@ def test_npz_that_is_not_a_zip(tmp_path: Path) -> None:
         load(path)
 
 
-def test_npz_without_x_and_y(tmp_path: Path) -> None:
-    path = save_npz(tmp_path, features=np.zeros((2, 2)), labels=np.array([0, 1]))
-    with pytest.raises(DataError, match=r"found arrays features, labels; expected x and y"):
-        load(path)
-
-
-def test_csv_that_is_binary(tmp_path: Path) -> None:
-    path = tmp_path / "data.csv"
-    path.write_bytes(b"PK\x03\x04\x00\x00binary")
-    with pytest.raises(DataError, match=r"data\.csv: this is a binary file"):
-        load(path)
-
-
-def test_csv_with_no_rows(tmp_path: Path) -> None:
-    path = tmp_path / "data.csv"
-    path.write_text("a,b,label\n\n")
-    with pytest.raises(DataError, match=r"has a header row but no data rows"):
-        load(path)
-
-
-def test_csv_with_a_non_numeric_feature(tmp_path: Path) -> None:
-    path = tmp_path / "data.csv"
-    path.write_text("a,colour,label\n1,2,0\n3,red,1\n")
-    with pytest.raises(DataError, match=r"column 'colour' is not numeric: line 3 has 'red'"):
-        load(path)
-
-
-def test_csv_row_with_missing_fields(tmp_path: Path) -> None:
-    path = tmp_path / "data.csv"
-    path.write_text("a,b,label\n1,2,0\n3,1\n")
-    with pytest.raises(DataError, match=r"line 3 has 2 fields but the header has 3"):
-        load(path)
-
-
 def test_image_pillow_cannot_open(tmp_path: Path) -> None:
     for cls in ("a", "b"):
         (tmp_path / "img" / cls).mkdir(parents=True)
@@ -170,11 +160,3 @@ def test_image_pillow_cannot_open(tmp_path: Path) -> None:
     (tmp_path / "img" / "b" / "2.png").write_text("not an image")
     with pytest.raises(DataError, match=r"img/b/2\.png is not an image Pillow can read"):
         load(tmp_path / "img")
-
-
-def test_test_arrays_with_other_feature_shape(tmp_path: Path) -> None:
-    arrays = {"x": np.zeros((4, 3)), "y": np.array([0, 1, 0, 1])}
-    path = save_npz(tmp_path, **arrays, x_test=np.zeros((2, 5)), y_test=np.array([0, 1]))
-    expected = r"x_test has samples of shape \(5,\) but x has \(3,\)"
-    with pytest.raises(DataError, match=expected):
-        load(path)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from netsynth.experiment_record import ExperimentRecord
 from netsynth.storage import (
     SCHEMA_VERSION,
     SchemaVersionError,
@@ -251,52 +253,54 @@ def _create_from_processes(
     return numbers
 
 
-def test_processes_creating_trials_get_unique_consecutive_numbers(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
-    storage = _sql_storage(url)
+@pytest.fixture
+def shared(db_path: Path) -> Iterator[tuple[SQLStorage, ExperimentRecord]]:
+    """A SQLite file holding one experiment, "shared", that several processes write to; the
+    storage object is this process's client."""
+    storage = _sql_storage(f"sqlite:///{db_path}")
     try:
-        experiment = storage.create_experiment("shared", {})
-        numbers = _create_from_processes(url, experiment.id)
-        total = PROCESSES * TRIALS_PER_PROCESS
-        assert sorted(numbers) == list(range(total))
-        listed = storage.trials(experiment.id)
-        assert [t.number for t in listed] == list(range(total))
-        assert [t.params for t in listed] == [{"n": n} for n in range(total)]
-        for i in range(PROCESSES):
-            assert sum(t.worker == f"proc-{i}" for t in listed) == TRIALS_PER_PROCESS
+        yield storage, storage.create_experiment("shared", {})
     finally:
         storage.close()
 
 
-def test_processes_creating_trials_respect_the_limit(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
-    storage = _sql_storage(url)
-    try:
-        experiment = storage.create_experiment("shared", {})
-        numbers = _create_from_processes(url, experiment.id, limit=60)
-        assert sorted(numbers) == list(range(60))
-        assert [t.number for t in storage.trials(experiment.id)] == list(range(60))
-        assert storage.create_trial(experiment.id, lambda n: TrialDraft(), limit=60) is None
-    finally:
-        storage.close()
+def test_processes_creating_trials_get_unique_consecutive_numbers(
+    shared: tuple[SQLStorage, ExperimentRecord],
+) -> None:
+    storage, experiment = shared
+    numbers = _create_from_processes(storage.url, experiment.id)
+    total = PROCESSES * TRIALS_PER_PROCESS
+    assert sorted(numbers) == list(range(total))
+    listed = storage.trials(experiment.id)
+    assert [t.number for t in listed] == list(range(total))
+    assert [t.params for t in listed] == [{"n": n} for n in range(total)]
+    for i in range(PROCESSES):
+        assert sum(t.worker == f"proc-{i}" for t in listed) == TRIALS_PER_PROCESS
 
 
-def test_processes_running_whole_trials_on_one_file_lose_nothing(db_path: Path) -> None:
-    url = f"sqlite:///{db_path}"
-    storage = _sql_storage(url)
-    try:
-        experiment = storage.create_experiment("shared", {})
-        numbers = _create_from_processes(url, experiment.id, finish=True)
-        total = PROCESSES * TRIALS_PER_PROCESS
-        assert sorted(numbers) == list(range(total))
-        listed = storage.trials(experiment.id)
-        assert [t.number for t in listed] == list(range(total))
-        for trial in listed:
-            assert (trial.state, trial.value) == (TrialState.COMPLETE, float(trial.number))
-            assert trial.reports == (Report(0, {"m": float(trial.number)}),)
-            assert trial.attrs == {"finished_by": trial.worker}
-    finally:
-        storage.close()
+def test_processes_creating_trials_respect_the_limit(
+    shared: tuple[SQLStorage, ExperimentRecord],
+) -> None:
+    storage, experiment = shared
+    numbers = _create_from_processes(storage.url, experiment.id, limit=60)
+    assert sorted(numbers) == list(range(60))
+    assert [t.number for t in storage.trials(experiment.id)] == list(range(60))
+    assert storage.create_trial(experiment.id, lambda n: TrialDraft(), limit=60) is None
+
+
+def test_processes_running_whole_trials_on_one_file_lose_nothing(
+    shared: tuple[SQLStorage, ExperimentRecord],
+) -> None:
+    storage, experiment = shared
+    numbers = _create_from_processes(storage.url, experiment.id, finish=True)
+    total = PROCESSES * TRIALS_PER_PROCESS
+    assert sorted(numbers) == list(range(total))
+    listed = storage.trials(experiment.id)
+    assert [t.number for t in listed] == list(range(total))
+    for trial in listed:
+        assert (trial.state, trial.value) == (TrialState.COMPLETE, float(trial.number))
+        assert trial.reports == (Report(0, {"m": float(trial.number)}),)
+        assert trial.attrs == {"finished_by": trial.worker}
 
 
 def test_in_memory_sqlite_takes_heartbeats_from_another_thread_while_writing() -> None:
