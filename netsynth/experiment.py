@@ -203,6 +203,7 @@ class Experiment:
         *,
         max_trials: int | None = None,
         max_failed_trials: int | None = None,
+        max_wall_seconds: float | None = None,
         timeout: float | None = None,
         max_compute_seconds: float | None = None,
         time_limit: float | str | None = None,
@@ -222,7 +223,8 @@ class Experiment:
         continues the search and redoes retraining, test and export; one at or below them
         raises ``ExperimentError`` (see ``runner.lifecycle.reopen_for_more_trials``).
         ``time_limit`` (seconds) bounds the whole run, search, retraining, test and export,
-        in active time summed across resumes (``timeout`` bounds the search alone);
+        in active time summed across resumes; ``max_wall_seconds`` (Optuna's ``timeout``, an
+        accepted alias) bounds the search alone;
         ``final_share`` of it goes to retraining, test and export (default 1/3).
         ``objective`` may be left out when the experiment stored a reference to it.
         ``fault_tolerance``: heartbeats, the grace period before a silent trial is failed,
@@ -231,15 +233,24 @@ class Experiment:
         ``worker=True`` only serves trials of the search that a main driver runs (it waits
         until the experiment is SEARCHING and returns when the search ends, taking no other
         lifecycle step): ``netsynth run --worker``."""
+        if timeout is not None:
+            if max_wall_seconds is not None:
+                raise TypeError("give max_wall_seconds= or its alias timeout=, not both")
+            max_wall_seconds = timeout
         driver = self._driver
         estimator = estimator_for(objective, self.record)
         seconds = (
             None
             if time_limit is None
-            else checked_time_limit(time_limit, timeout, final_share, driver.budget)
+            else checked_time_limit(time_limit, max_wall_seconds, final_share, driver.budget)
         )
         budget = Budget(
-            max_trials, max_failed_trials, timeout, max_compute_seconds, seconds, final_share
+            max_trials,
+            max_failed_trials,
+            max_wall_seconds,
+            max_compute_seconds,
+            seconds,
+            final_share,
         )
         stopping = StoppingRules(target, patience)
         if not worker:  # a larger total continues a finished search; a smaller one is refused

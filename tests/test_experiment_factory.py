@@ -38,3 +38,20 @@ def test_a_changed_search_is_named_as_the_user_names_it(sqlite_url: str) -> None
     assert error.value.fields == ["space", "strategy"]  # the stored keys
     assert error.value.names == ["parameters", "strategy"]
     assert "exists with different parameters, strategy" in str(error.value)
+
+
+@pytest.mark.parametrize("keyword", ["max_wall_seconds", "timeout"])
+def test_the_search_time_budget_has_the_spec_name_and_optuna_alias(keyword: str) -> None:
+    experiment = netsynth.create_experiment(
+        parameters={"x": {"type": "float", "low": 0, "high": 1}}
+    )
+    experiment.run(lambda trial: trial.params["x"], max_trials=3, progress=False, **{keyword: 60})
+    assert experiment.record.config["budget"]["max_wall_seconds"] == 60
+
+
+def test_the_search_time_budget_is_given_once() -> None:
+    experiment = netsynth.create_experiment(
+        parameters={"x": {"type": "float", "low": 0, "high": 1}}
+    )
+    with pytest.raises(TypeError, match="max_wall_seconds= or its alias timeout="):
+        experiment.run(lambda trial: 0.0, max_wall_seconds=5, timeout=5, progress=False)
