@@ -483,9 +483,8 @@ def print_curve_saving(randoms: list[dict[str, Any]], curves: list[dict[str, Any
 
 
 # small networks, no augmentation, a fixed batch size: curves that differ by candidate
-RECORD_SPACE = chain(
-    9, min_layers=2, max_layers=4, ops=["conv", "maxpool"], widths=[16, 32], dropouts=[0.0]
-)
+RECORD_SPACE = chain(9, min_layers=2, max_layers=4, ops=["conv", "maxpool"], widths=[16, 32])
+RECORD_SPACE.update(activations=["relu", "gelu"], dropouts=[0.0])
 RECORD_SPACE["training"] = {
     **RECORD_SPACE["training"],
     "lr": {"low": 0.0005, "high": 0.02, "log": True},
