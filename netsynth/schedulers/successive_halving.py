@@ -38,7 +38,7 @@ from netsynth.schedulers.base import BaseScheduler
 from netsynth.schedulers.curve_extrapolation import CurveExtrapolation
 from netsynth.schedulers.fidelity import FRACTIONS, check_fidelity
 from netsynth.schedulers.scheduler import CONTINUE, Decision, Placement
-from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_record import RETRY_OF, TrialRecord, TrialState
 from netsynth.trial_reports import value_at
 
 PROMOTED_FROM = "promoted_from"
@@ -149,7 +149,9 @@ class SuccessiveHalving(BaseScheduler):
         counts = [0] * self.brackets
         for trial in history:
             if trial.bracket is not None and trial.bracket < self.brackets:
-                if PROMOTED_FROM not in trial.attrs:
+                # a promotion or a retry (of a lost trial) is no new candidate: counting it
+                # would place the candidates after a resume in other brackets
+                if PROMOTED_FROM not in trial.attrs and RETRY_OF not in trial.attrs:
                     counts[trial.bracket] += 1
         bracket = min(range(self.brackets), key=lambda b: (counts[b] / self._shares[b], b))
         return self._placement(bracket, bracket)
