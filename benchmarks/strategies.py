@@ -268,9 +268,11 @@ def published(args: argparse.Namespace) -> None:
             ours = statistics.mean(chosen["random"])
             if count is not None:
                 gap = scale * (ours - exact[count])
+                error = scale * statistics.pstdev(chosen["random"]) / len(chosen["random"]) ** 0.5
                 print(
                     f"sanity: random search {scale * ours:.2f} vs exact {scale * exact[count]:.2f}"
-                    f" = {gap:+.3f} (within ±0.1: {'yes' if abs(gap) <= 0.1 else 'NO'})"
+                    f" = {gap:+.3f}, standard error of the mean {error:.3f} "
+                    f"(within ±0.1: {'yes' if abs(gap) <= 0.1 else 'NO'})"
                 )
             base = statistics.mean(regret["random"])
             others = [n for n in names if n != "random"]
