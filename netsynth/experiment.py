@@ -143,7 +143,7 @@ class Experiment:
 
     def history(self) -> list[TrialRecord]:
         """The trials the search learns from and counts against its budget."""
-        return self._driver.history()
+        return list(self._driver.history())
 
     @property
     def best_trial(self) -> TrialRecord | None:
@@ -164,7 +164,7 @@ class Experiment:
 
     def ask(self) -> Trial:
         """Start a trial: ``t = exp.ask(); ...; exp.tell(t, value)``."""
-        task = self._driver.create_task(self.trials())
+        task = self._driver.create_task(self.storage.history(self.id))
         assert task is not None
         return Trial(task, self._driver)
 

@@ -122,10 +122,10 @@ class ExperimentDriver:
     def trials(self, states: Sequence[TrialState] | None = None) -> list[TrialRecord]:
         return self.storage.trials(self.id, states)
 
-    def history(self) -> list[TrialRecord]:
+    def history(self) -> Sequence[TrialRecord]:
         """The trials this stage's search learns from and counts against its budget: all of
         them, or in a sequential pipeline those of the stage."""
-        trials = self.storage.trials(self.id)
+        trials = self.storage.history(self.id)
         return [t for t in trials if self.stage.holds(t)] if self.staged else trials
 
     @property

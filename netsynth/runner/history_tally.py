@@ -6,37 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from netsynth.objective import Objective
+from netsynth.trial_history import FinishedFeed
 from netsynth.trial_record import TrialRecord, TrialState
-
-
-class FinishedFeed:
-    """Hands out each finished trial of a history (ordered by number) exactly once.
-
-    Trials before the frontier have all finished and been handed out, so each call only
-    looks at the running trials and those after them."""
-
-    def __init__(self) -> None:
-        self._frontier = 0
-        self._seen: set[int] = set()
-        self.running = 0
-
-    def fresh(self, history: Sequence[TrialRecord]) -> list[TrialRecord]:
-        fresh: list[TrialRecord] = []
-        running = 0
-        contiguous = True
-        for index in range(self._frontier, len(history)):
-            trial = history[index]
-            if trial.state is TrialState.RUNNING:
-                running += 1
-                contiguous = False
-                continue
-            if contiguous:
-                self._frontier = index + 1
-            if trial.id not in self._seen:
-                self._seen.add(trial.id)
-                fresh.append(trial)
-        self.running = running
-        return fresh
 
 
 class HistoryTally:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netsynth.runner.history_tally import FinishedFeed
 from netsynth.space.distributions import Distribution, distribution_from_dict
 from netsynth.space.search_space import SearchSpace
+from netsynth.trial_history import FinishedFeed
 from netsynth.trial_record import TrialRecord, TrialState
 
 

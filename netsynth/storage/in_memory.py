@@ -20,6 +20,7 @@ from netsynth.storage.storage import (
     StorageError,
     TrialFinishedError,
 )
+from netsynth.trial_history import TrialHistory
 from netsynth.trial_record import RETRY_OF, Report, TrialRecord, TrialState, lost_worker_reason
 
 
@@ -174,6 +175,10 @@ class InMemoryStorage(Storage):
         if states is not None:
             records = [r for r in records if r.state in states]
         return records
+
+    def history(self, experiment_id: int) -> TrialHistory:
+        self._experiment(experiment_id)
+        return TrialHistory(self._by_experiment[experiment_id])
 
     def trial(self, trial_id: int) -> TrialRecord:
         try:

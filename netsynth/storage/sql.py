@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Row,
+    Select,
     bindparam,
     insert,
     select,
@@ -51,9 +52,16 @@ from netsynth.storage.storage import (
     StorageError,
     TrialFinishedError,
 )
+from netsynth.trial_history import TrialHistory
 from netsynth.trial_record import RETRY_OF, Report, TrialRecord, TrialState, lost_worker_reason
 
 _IDS_PER_QUERY = 5000  # below SQLite's limit on bound variables
+
+
+def _in_chunks(conn: Connection, statement: Select[Any], ids: Sequence[int]) -> Iterator[Row[Any]]:
+    """The rows of ``statement`` (which binds ``ids``) for every id, a chunk at a time."""
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        yield from conn.execute(statement, {"ids": ids[start : start + _IDS_PER_QUERY]})
 
 
 class _LimitReached(Exception):
@@ -87,7 +95,8 @@ def _column_value(name: str, value: Any) -> Any:
 
 @dataclass
 class _ExperimentCache:
-    records: dict[int, TrialRecord] = field(default_factory=dict)  # by id, in id order
+    records: list[TrialRecord] = field(default_factory=list)  # in id order; only grows
+    position: dict[int, int] = field(default_factory=dict)  # trial id -> index in records
     unfinished: set[int] = field(default_factory=set)
     max_id: int = 0
 
@@ -439,45 +448,54 @@ class SQLStorage(Storage):
             heartbeat_at=row.heartbeat_at,
         )
 
-    @retry_connection_loss
     def trials(
         self, experiment_id: int, states: Collection[TrialState] | None = None
     ) -> list[TrialRecord]:
         with self._lock:
-            cache = self._caches.setdefault(experiment_id, _ExperimentCache())
-            bounds = {
-                "eid": experiment_id,
-                "max_id": cache.max_id,
-                "ids": sorted(cache.unfinished),
-            }
-        with self._read() as conn:
-            rows = conn.execute(sql_statements.CHANGED_TRIALS, bounds).all()
-            with_reports = [row.id for row in rows if row.report_count]
-            report_rows = [
-                report
-                for start in range(0, len(with_reports), _IDS_PER_QUERY)
-                for report in conn.execute(
-                    sql_statements.REPORTS_OF, {"ids": with_reports[start : start + _IDS_PER_QUERY]}
-                )
-            ]
-        if not rows and not cache.records:
-            self._check_experiment(experiment_id)
-        by_trial: dict[int, list[Report]] = {}
-        for trial_id, step, metrics in report_rows:
-            by_trial.setdefault(trial_id, []).append(Report(step, json_codec.loads(metrics)))
-        with self._lock:
-            for row in rows:
-                record = self._trial_record(row, by_trial.get(row.id, ()))
-                cache.records[record.id] = record
-                if record.state.is_finished:
-                    cache.unfinished.discard(record.id)
-                else:
-                    cache.unfinished.add(record.id)
-                cache.max_id = max(cache.max_id, record.id)
-            records = list(cache.records.values())
+            records = list(self._refreshed(experiment_id).records)
         if states is not None:
             records = [r for r in records if r.state in states]
         return records
+
+    def history(self, experiment_id: int) -> TrialHistory:
+        with self._lock:
+            return TrialHistory(self._refreshed(experiment_id).records)
+
+    @retry_connection_loss
+    def _refreshed(self, experiment_id: int) -> _ExperimentCache:
+        """The experiment's cached trials brought up to date: only the trials added since the
+        last read and those that were still running are read (``self._lock`` is held)."""
+        cache = self._caches.setdefault(experiment_id, _ExperimentCache())
+        with self._read() as conn:
+            rows = [
+                *_in_chunks(conn, sql_statements.TRIALS_BY_ID, sorted(cache.unfinished)),
+                *conn.execute(
+                    sql_statements.NEW_TRIALS, {"eid": experiment_id, "max_id": cache.max_id}
+                ),
+            ]
+            with_reports = [row.id for row in rows if row.report_count]
+            report_rows = list(_in_chunks(conn, sql_statements.REPORTS_OF, with_reports))
+        if not rows and not cache.records:
+            self._check_experiment(experiment_id)
+        by_trial: dict[int, list[Report]] = {}
+        for report in report_rows:
+            by_trial.setdefault(report.trial_id, []).append(
+                Report(report.step, json_codec.loads(report.metrics))
+            )
+        for row in rows:
+            record = self._trial_record(row, by_trial.get(row.id, ()))
+            index = cache.position.get(record.id)
+            if index is None:
+                cache.position[record.id] = len(cache.records)
+                cache.records.append(record)
+            else:
+                cache.records[index] = record
+            if record.state.is_finished:
+                cache.unfinished.discard(record.id)
+            else:
+                cache.unfinished.add(record.id)
+            cache.max_id = max(cache.max_id, record.id)
+        return cache
 
     @retry_connection_loss
     def trial(self, trial_id: int) -> TrialRecord:

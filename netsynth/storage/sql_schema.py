@@ -70,6 +70,8 @@ trials = Table(
     Column("heartbeat_at", Float(precision=53)),
     UniqueConstraint("experiment_id", "number", name="uq_trials_experiment_number"),
     Index("ix_trials_experiment_state", "experiment_id", "state"),
+    # Reading only the trials added since a given one stays a seek however long the history.
+    Index("ix_trials_experiment_id", "experiment_id", "id"),
 )
 
 reports = Table(
@@ -115,3 +117,7 @@ def upgrade(conn: Connection, version: int) -> None:
             .where(meta.c.key == "schema_version", meta.c.value.in_(["1", "2"]))
             .values(value="3")
         )
+    # Indexes added since (create_all makes them only with a new table): lookups only, so a
+    # file that lacks one is still read correctly, just more slowly, by any version.
+    for index in trials.indexes:
+        index.create(conn, checkfirst=True)

@@ -3,7 +3,7 @@ costs more than running it on SQLite."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from netsynth.storage.sql_schema import experiments, reports, trials
 from netsynth.trial_record import TrialState
@@ -51,16 +51,17 @@ RELEASE_ACTIVE = (
     )
     .values(active_trials=experiments.c.active_trials - 1)
 )
-CHANGED_TRIALS = (
+# What a cached history lacks, in two statements, each a seek on an index: the trials added
+# since the cache's newest (a range on ``ix_trials_experiment_id``) and the cached ones that were
+# still running (primary keys). One statement with ``id > :max_id OR id IN (...)`` makes the
+# planners scan every trial of the experiment, so reading the history grew with its length.
+NEW_TRIALS = (
     select(trials)
-    .where(
-        trials.c.experiment_id == bindparam("eid"),
-        or_(
-            trials.c.id > bindparam("max_id"),
-            trials.c.id.in_(bindparam("ids", expanding=True)),
-        ),
-    )
+    .where(trials.c.experiment_id == bindparam("eid"), trials.c.id > bindparam("max_id"))
     .order_by(trials.c.id)
+)
+TRIALS_BY_ID = (
+    select(trials).where(trials.c.id.in_(bindparam("ids", expanding=True))).order_by(trials.c.id)
 )
 REPORTS_OF = (
     select(reports.c.trial_id, reports.c.step, reports.c.metrics)

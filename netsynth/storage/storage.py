@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -284,6 +284,12 @@ class Storage(ABC):
         self, experiment_id: int, states: Collection[TrialState] | None = None
     ) -> list[TrialRecord]:
         """All trials of an experiment (optionally only some states), ordered by number."""
+
+    def history(self, experiment_id: int) -> Sequence[TrialRecord]:
+        """All trials of an experiment, ordered by number, for a search to read before each
+        proposal. Storages that keep the records in memory return a ``TrialHistory`` view
+        (taken in constant time, each trial as it is now); this default copies ``trials``."""
+        return self.trials(experiment_id)
 
     @abstractmethod
     def trial(self, trial_id: int) -> TrialRecord:

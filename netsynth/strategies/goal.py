@@ -68,9 +68,13 @@ class Goal:
         broken = self.violation(metrics)
         return oriented if broken == 0.0 else -_INFEASIBLE - broken
 
-    def score(self, trial: TrialRecord) -> float | None:
-        """Larger is better; None for trials without a usable value (running, failed...)."""
-        if trial.state is not TrialState.COMPLETE:
+    def score(self, trial: TrialRecord, *, stopped_early: bool = False) -> float | None:
+        """Larger is better; None for trials without a usable value (running, failed...).
+        ``stopped_early``: also score PRUNED trials, by the value they had when stopped."""
+        usable = (
+            (TrialState.COMPLETE, TrialState.PRUNED) if stopped_early else (TrialState.COMPLETE,)
+        )
+        if trial.state not in usable:
             return None
         return self.score_of(trial.value, {**trial.metrics, **_value_metric(self, trial)})
 

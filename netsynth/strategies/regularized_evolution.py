@@ -7,6 +7,11 @@ mutation of the best of ``sample_size`` members drawn at random (the tournament)
 can be traced; with ``dedupe`` a child already tried (or running) is mutated again, up to 20
 times, so a small space is not spent on repeats.
 
+Under a rung-based scheduler (ASHA, Hyperband) the trials it stopped at a rung are members too,
+and "best" means trained furthest (the last report's step), then the score there; otherwise,
+with most trials stopped early, the population would hold too few members for a tournament and
+evolution would stay random search.
+
 Everything is a function of the history and the trial number (the tournament is seeded by
 ``(seed, number)``), so a resumed or distributed experiment proposes what a single run would.
 
@@ -16,6 +21,7 @@ sampled members no other sampled member dominates, so the population spreads alo
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -29,9 +35,16 @@ from netsynth.strategies.context import StrategyContext
 from netsynth.strategies.goal import Goal
 from netsynth.strategies.representation import Point, Representation
 from netsynth.strategies.strategy import Candidate
+from netsynth.trial_history import EveryTrial, FinishedFeed
 from netsynth.trial_record import TrialRecord, TrialState
 
 _RETRIES = 20
+
+Entry = tuple[int, tuple[int, float], Point, tuple[float, ...]]  # number, rank, point, objectives
+
+
+def _number(entry: Entry) -> int:
+    return entry[0]
 
 
 def _oriented(goal: Goal, trial: TrialRecord) -> tuple[float, ...]:
@@ -79,37 +92,60 @@ class RegularizedEvolution(BaseStrategy):
         self.population = int(population)
         self.sample_size = int(sample_size)
         self.dedupe = bool(dedupe)
-        self._entries: dict[int, tuple[int, float, Point, tuple[float, ...]]] = {}
+        self._entries: dict[int, Entry] = {}
+        # Read incrementally, so a proposal costs the same after 100,000 trials as after 100:
+        # the scored trials ordered by number, and the key of every trial proposed so far.
+        self._finished = FinishedFeed()
+        self._every = EveryTrial()
+        self._scored: list[Entry] = []
+        self._keys: set[str] = set()
 
-    def _entry(
-        self, view: Representation, trial: TrialRecord
-    ) -> tuple[int, float, Point, tuple[float, ...]] | None:
-        """(number, score, point, objectives) of a scored trial, computed once per trial."""
+    def _entry(self, view: Representation, trial: TrialRecord) -> Entry | None:
+        """(number, rank, point, objectives) of a ranked trial, computed once per trial."""
         entry = self._entries.get(trial.id)
-        if entry is None and trial.state is TrialState.COMPLETE:
-            score = self.context.goal.score(trial)
-            if score is not None:
-                point = view.trial(trial)[0]
-                entry = (trial.number, score, point, _oriented(self.context.goal, trial))
-                self._entries[trial.id] = entry
+        if entry is None and (rank := self._rank(trial)) is not None:
+            point = view.trial(trial)[0]
+            entry = (trial.number, rank, point, _oriented(self.context.goal, trial))
+            self._entries[trial.id] = entry
         return entry
+
+    def _rank(self, trial: TrialRecord) -> tuple[int, float] | None:
+        """How a trial ranks in a tournament: how far it trained (its last report's step,
+        e.g. epochs), then its score there. Under a rung-based scheduler (ASHA, Hyperband)
+        most trials are stopped at a low rung, so they join the population too, ranked below
+        every trial that trained further."""
+        if trial.state is TrialState.PRUNED and trial.rung is None:
+            return None  # stopped by a rule without rungs (median, curve): no comparable level
+        score = self.context.goal.score(trial, stopped_early=True)
+        if score is None:
+            return None
+        if trial.rung is None or not trial.reports:  # every trial trained alike
+            return (0, score)
+        return (trial.reports[-1].step, score)
 
     def propose(
         self, space: SearchSpace, history: Sequence[TrialRecord], numbers: Sequence[int]
     ) -> list[Candidate]:
         view = self._view(space)
         goal = self.context.goal
-        scored = sorted(entry for trial in history if (entry := self._entry(view, trial)))
-        seen = view.trial_keys(history) if self.dedupe else set()
+        self._read(view, history)
+        scored, known = self._scored, self._keys
+        proposed: set[str] = set()
+
+        def seen(point: Point) -> bool:
+            key = view.key(point)
+            return key in known or key in proposed
+
         out = []
         for number in numbers:
             rng = trial_rng(self.seed, number)
-            alive = [s for s in scored if s[0] < number][-self.population :]
+            end = bisect.bisect_left(scored, number, key=_number)
+            alive = scored[max(0, end - self.population) : end]
             attrs: dict[str, Any]
             if number < self.population or len(alive) < self.sample_size:
                 point = view.sample(rng)
                 for _ in range(_RETRIES if self.dedupe else 0):
-                    if view.key(point) not in seen:
+                    if not seen(point):
                         break
                     point = view.sample(rng)
                 attrs = {"origin": "random"}
@@ -123,10 +159,25 @@ class RegularizedEvolution(BaseStrategy):
                     parent = max(sample, key=lambda s: (s[1], -s[0]))
                 point = view.mutate(parent[2], rng)
                 for _ in range(_RETRIES if self.dedupe else 0):
-                    if view.key(point) not in seen:
+                    if not seen(point):
                         break
                     point = view.mutate(parent[2], rng)
                 attrs = {"origin": "mutation", "parent": parent[0]}
-            seen.add(view.key(point))
+            proposed.add(view.key(point))
             out.append(Candidate(view.params(point), attrs))
         return out
+
+    def _read(self, view: Representation, history: Sequence[TrialRecord]) -> None:
+        """Bring the scored trials and the known keys up to date with ``history``, reading
+        only the trials that are new to them (or all, for a history that does not continue
+        the last one)."""
+        every = self._every.fresh(history)
+        if self._every.restarted:  # not the history read last time: start over
+            self._finished, self._scored, self._keys = FinishedFeed(), [], set()
+            self._entries.clear()
+            view.forget_trials()
+        if self.dedupe:
+            self._keys.update(view.trial(trial)[1] for trial in every)
+        for trial in self._finished.fresh(history):
+            if (entry := self._entry(view, trial)) is not None:
+                bisect.insort(self._scored, entry, key=_number)

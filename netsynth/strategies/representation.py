@@ -86,6 +86,11 @@ class Representation:
             cached = self._trials[trial.id] = (point, self.key(point))
         return cached
 
+    def forget_trials(self) -> None:
+        """Drop the cached points of trials: the next history is another experiment's, whose
+        trial ids may repeat these."""
+        self._trials.clear()
+
     def trial_keys(self, history: Sequence[TrialRecord]) -> set[str]:
         return {self.trial(t)[1] for t in history}
 

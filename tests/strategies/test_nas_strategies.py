@@ -132,3 +132,53 @@ def test_show_traces_a_childs_lineage_back_to_a_random_ancestor() -> None:
     text = "\n".join(trial_lines(experiment, child))
     assert f"origin: mutation of {child.attrs['parent']}" in text
     assert text.split("origin: ")[1].splitlines()[0].endswith("(random)")
+
+
+def curve_convs(trial) -> float:  # type: ignore[no-untyped-def]
+    """``convs`` learnt over 9 epochs: the value after epoch e is e/9 of it, so a rung-based
+    scheduler can stop most candidates after an epoch or three."""
+    final = convs(trial)
+    for epoch in range(1, 10):
+        trial.report(epoch, value=final * epoch / 9)
+        if trial.should_stop():
+            return final * epoch / 9
+    return final
+
+
+def test_evolution_under_asha_breeds_from_the_trials_asha_stopped() -> None:
+    experiment = create_experiment(
+        "s",
+        storage=InMemoryStorage(),
+        architecture=NB201,
+        strategy={"name": "evolution", "population": 8, "sample_size": 3},
+        scheduler={"name": "asha", "max_resource": 9, "reduction_factor": 3},
+        direction="maximize",
+        seed=0,
+    )
+    experiment.run(curve_convs, max_trials=60, progress=False)
+    trials = {t.number: t for t in experiment.trials()}
+    assert sum(t.state.value == "PRUNED" for t in trials.values()) > 30  # ASHA stopped most
+    children = [t for t in trials.values() if t.attrs.get("origin") == "mutation"]
+    assert len(children) >= 40  # evolution did not stay random search
+    # A parent is the tournament's best: trained furthest among the members drawn, so a
+    # candidate ASHA stopped after one epoch is a parent only when nothing sampled went on.
+    furthest = [len(trials[c.attrs["parent"]].reports) for c in children]
+    assert np.mean(furthest) > 1.5
+
+
+def test_evolution_reads_its_history_incrementally_and_proposes_as_if_from_scratch() -> None:
+    """One strategy fed a growing history proposes what a fresh one (another process, a
+    resumed run) proposes from the whole history, including after a history it did not
+    expect (a different experiment's)."""
+    done = search({"name": "evolution", "population": 6, "sample_size": 3}, seed=3, trials=40)
+    history = sorted(done.trials(), key=lambda t: t.number)
+    other = sorted(search("random", seed=9, trials=25).trials(), key=lambda t: t.number)
+    settings = {"name": "evolution", "population": 6, "sample_size": 3}
+    reused = make_strategy(settings, seed=3)
+    space = done.space
+    assert space is not None
+    for n in [*range(0, 41, 4), 10, 40]:  # a shorter history too: read again from the start
+        for past in (history[:n], other[: min(n, 25)]):
+            fresh = make_strategy(settings, seed=3)
+            numbers = [len(past), len(past) + 1]
+            assert reused.propose(space, past, numbers) == fresh.propose(space, past, numbers)
