@@ -49,8 +49,9 @@ class TrialHistory(Sequence[TrialRecord]):
     def __getitem__(self, index: slice) -> list[TrialRecord]: ...
 
     def __getitem__(self, index: int | slice) -> TrialRecord | list[TrialRecord]:
-        if isinstance(index, slice):
-            return self._records[: self._length][index]
+        if isinstance(index, slice):  # only the slice's records: never a copy of them all
+            records = self._records
+            return [records[i] for i in range(*index.indices(self._length))]
         if not -self._length <= index < self._length:
             raise IndexError(f"trial index {index} out of range for {self._length} trials")
         return self._records[index + self._length if index < 0 else index]
