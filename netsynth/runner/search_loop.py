@@ -251,15 +251,19 @@ class SearchLoop:
         report: TrialReport,
     ) -> bool:
         with self.guard.deferred():
-            stop = self.driver.report(task, report, clock_stop=self._clock_stop())
+            stop = self.driver.report(task, report, clock_stop=self._clock_stop(task))
         return stop
 
-    def _clock_stop(self) -> str | None:
-        """Why a running trial must stop now for lack of time, or None."""
+    def _clock_stop(self, task: TrialTask) -> str | None:
+        """Why a running trial must stop now for lack of time, or None. The trial's own
+        deadline counts too: its training ends there (mid-epoch if need be), and the deadline
+        it was given may be a little earlier than this loop's when the run's deadlines were
+        published again meanwhile."""
         max_wall = self.driver.budget.max_wall_seconds
         if max_wall is not None and self.elapsed >= max_wall:
             return f"{CLOCK_STOP}: the search's wall-time budget of {max_wall:g}s is used"
-        if self._deadline is not None and time.time() >= self._deadline:
+        deadlines = [d for d in (self._deadline, task.deadline) if d is not None]
+        if deadlines and time.time() >= min(deadlines):
             return f"{CLOCK_STOP}: the search's share of the time limit is used"
         return None
 
