@@ -92,7 +92,6 @@ class RegularizedEvolution(BaseStrategy):
         self.population = int(population)
         self.sample_size = int(sample_size)
         self.dedupe = bool(dedupe)
-        self._entries: dict[int, Entry] = {}
         # Read incrementally, so a proposal costs the same after 100,000 trials as after 100:
         # the scored trials ordered by number, and the key of every trial proposed so far.
         self._finished = FinishedFeed()
@@ -101,13 +100,11 @@ class RegularizedEvolution(BaseStrategy):
         self._keys: set[str] = set()
 
     def _entry(self, view: Representation, trial: TrialRecord) -> Entry | None:
-        """(number, rank, point, objectives) of a ranked trial, computed once per trial."""
-        entry = self._entries.get(trial.id)
-        if entry is None and (rank := self._rank(trial)) is not None:
-            point = view.trial(trial)[0]
-            entry = (trial.number, rank, point, _oriented(self.context.goal, trial))
-            self._entries[trial.id] = entry
-        return entry
+        """(number, rank, point, objectives) of a ranked trial; the finished-trial feed hands
+        each trial here once."""
+        if (rank := self._rank(trial)) is None:
+            return None
+        return (trial.number, rank, view.trial(trial)[0], _oriented(self.context.goal, trial))
 
     def _rank(self, trial: TrialRecord) -> tuple[int, float] | None:
         """How a trial ranks in a tournament: how far it trained (its last report's step,
@@ -174,7 +171,6 @@ class RegularizedEvolution(BaseStrategy):
         every = self._every.fresh(history)
         if self._every.restarted:  # not the history read last time: start over
             self._finished, self._scored, self._keys = FinishedFeed(), [], set()
-            self._entries.clear()
             view.forget_trials()
         if self.dedupe:
             self._keys.update(view.trial(trial)[1] for trial in every)
