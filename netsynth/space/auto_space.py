@@ -13,7 +13,9 @@ What it chooses, and why:
 - **The first candidates are known baselines**: for images a 5-convolution BN-CNN (two widths)
   and a ResNet-8; for sequences a 1-D BN-CNN and a ResNet-8; for tables an MLP and a two-layer
   dense chain. A decent model exists after the first few trials; the search then tries to
-  beat them.
+  beat them. Image baselines train with random left-right flips when a quick measurement on
+  the data says mirrored images keep their labels (Fashion-MNIST yes, digits no); the search
+  may still turn flips on or off for any candidate.
 - **The strategy** is regularized evolution (a small population, so mutation starts early),
   and **the scheduler** ASHA over epochs (rungs of 1, 3 and 9 epochs): cheap first judgements,
   full training only for the promising. This is a provisional default; it is the combination
@@ -65,6 +67,7 @@ class DataSummary:
     input_shape: tuple[int, ...]
     train_samples: int
     num_classes: int
+    mirror_keeps_labels: bool = False  # images: left-right flips keep labels (measured)
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,9 @@ def _training(kind: str, epochs: int) -> dict[str, Any]:
     }
 
 
-def _baseline_training(epochs: int) -> TrainingConfig:
-    """The recipe the baselines start with (inside the searched ranges)."""
+def _baseline_training(epochs: int, flip: bool) -> TrainingConfig:
+    """The recipe the baselines start with (inside the searched ranges); ``flip`` where the
+    data was measured to keep its labels under mirroring (``netsynth.data.mirror_check``)."""
     return TrainingConfig(
         optimizer="adamw",
         lr=3e-3,
@@ -109,6 +113,7 @@ def _baseline_training(epochs: int) -> TrainingConfig:
         epochs=epochs,
         augment=0.25,
         label_smoothing=0.1,
+        flip=flip,
     )
 
 
@@ -205,7 +210,7 @@ def auto_plan(summary: DataSummary, time_limit: float) -> AutoPlan:
     space = _spaces(summary, epochs, time_limit)
     union = UnionSpace(UnionSpaceConfig.model_validate(space))
     named = _baselines(summary, epochs)
-    training = _baseline_training(epochs)
+    training = _baseline_training(epochs, summary.kind == "image" and summary.mirror_keeps_labels)
     baselines = [union.params_of(genotype, training) for _, genotype in named]
     notes = [
         f"{summary.kind} data {tuple(summary.input_shape)}, {summary.train_samples} training "

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from netsynth.data.dataset import DataError, Dataset
+from netsynth.data.mirror_check import MirrorCheck, mirror_check
 from netsynth.data.registry import load_dataset
 from netsynth.space.auto_space import AutoPlan, DataSummary, auto_plan
 from netsynth.space.union_space import UnionSpaceConfig
@@ -34,8 +35,11 @@ class ResolvedSpec:
     notes: list[str] = field(default_factory=list)
 
 
-def summarize(dataset: Dataset, spec: ExperimentSpec) -> DataSummary:
-    """The data as the defaults see it: kind, sample shape, samples left to train on."""
+def summarize(
+    dataset: Dataset, spec: ExperimentSpec, mirror: MirrorCheck | None = None
+) -> DataSummary:
+    """The data as the defaults see it: kind, sample shape, samples left to train on, and
+    for images whether mirroring keeps labels (``mirror``, measured here if not given)."""
     assert spec.data is not None
     held_out = spec.data.val_fraction + (
         0.0 if dataset.x_test is not None else spec.data.test_fraction
@@ -45,6 +49,8 @@ def summarize(dataset: Dataset, spec: ExperimentSpec) -> DataSummary:
         dataset.input_shape,
         max(1, round(len(dataset.y) * (1.0 - held_out))),
         dataset.num_classes,
+        mirror_keeps_labels=dataset.kind == "image"
+        and (mirror or mirror_check(dataset.x, dataset.y)).keeps_labels,
     )
 
 
@@ -61,8 +67,12 @@ def resolve_auto(spec: ExperimentSpec, source: str, base_dir: Path) -> ResolvedS
     except DataError as exc:
         raise SpecError(source, [("data.dataset", str(exc))]) from None
     budget = spec.resolved_budget
-    plan = auto_plan(summarize(dataset, spec), budget.time or DEFAULT_TIME_LIMIT)
-    return ResolvedSpec(spec.model_copy(update=_updates(spec, plan)), dataset, list(plan.notes))
+    mirror = mirror_check(dataset.x, dataset.y) if dataset.kind == "image" else None
+    plan = auto_plan(summarize(dataset, spec, mirror), budget.time or DEFAULT_TIME_LIMIT)
+    notes = list(plan.notes)
+    if mirror is not None:
+        notes.insert(1, mirror.describe())
+    return ResolvedSpec(spec.model_copy(update=_updates(spec, plan)), dataset, notes)
 
 
 def _updates(spec: ExperimentSpec, plan: AutoPlan) -> dict[str, object]:

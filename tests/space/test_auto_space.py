@@ -55,3 +55,12 @@ def test_sampled_chains_run_no_wide_convolution_at_full_resolution() -> None:
                 size = (size - 2) // 2 + 1
             elif layer.op in ("conv", "sepconv") and size > 16:
                 assert layer.width <= 32, genotype.describe()
+
+
+@pytest.mark.parametrize("keeps", [True, False])
+def test_image_baselines_train_with_flips_only_where_mirroring_keeps_labels(keeps: bool) -> None:
+    summary = DataSummary("image", (1, 28, 28), 8_000, 10, mirror_keeps_labels=keeps)
+    plan = auto_plan(summary, time_limit=600)
+    space = make_architecture_space(plan.space)
+    assert [space.decode(params)[1].flip for params in plan.baselines] == [keeps] * 3
+    assert plan.space["training"]["flip"] == [False, True]  # the search may still choose
