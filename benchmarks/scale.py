@@ -309,7 +309,11 @@ def resident_mib() -> float:
 
 
 def pages_part(args: argparse.Namespace, folder: Path) -> None:
-    from starlette.testclient import TestClient
+    import warnings
+
+    with warnings.catch_warnings():  # starlette's note about its HTTP client, not ours
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from starlette.testclient import TestClient
 
     from netsynth.dashboard.app import create_app
     from netsynth.testing.big_experiment import write_big_experiment
