@@ -374,10 +374,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.trial is not None:
         from netsynth.display.trial_detail import trial_lines
 
-        record = next((t for t in experiment.trials() if t.number == args.trial), None)
-        if record is None:
+        storage = experiment.storage
+        found = [
+            o.id for o in storage.outlines(experiment.id, metrics=False) if o.number == args.trial
+        ]
+        if not found:
             raise UsageError(f"experiment {args.name!r} has no trial {args.trial}")
-        print("\n".join(trial_lines(experiment, record)))
+        print("\n".join(trial_lines(experiment, storage.trials_by_id(found)[0])))
         return EXIT_OK
     print_leaderboard(experiment, top=args.top, fmt=args.format, what=args.what)
     return EXIT_OK

@@ -153,7 +153,23 @@ class Experiment:
         """Trials ranked best first, as rows for a table (see ``netsynth show``)."""
         from netsynth.display.leaderboard import leaderboard_rows
 
-        return leaderboard_rows(self.trials(), self.objective, top, self.goal, self.staged)
+        trials, _ = self.leaderboard_trials(top)
+        return leaderboard_rows(trials, self.objective, top, self.goal, self.staged)
+
+    def leaderboard_trials(self, top: int | None = None) -> tuple[list[TrialRecord], int]:
+        """The trials a leaderboard of the ``top`` best needs, and how many trials there are.
+        For a plain leaderboard with a ``top``, only those: every trial's outline is ranked
+        and just the best are read in full, so showing the top 20 of 100,000 trials does not
+        decode them all. A sequential pipeline (ranked per stage), a Pareto front or no
+        ``top`` need every trial."""
+        if top is None or self.staged or self.goal.pareto:
+            trials = self.trials()
+            return trials, len(trials)
+        from netsynth.display.leaderboard import best_of
+
+        outlines = self.storage.outlines(self.id, metrics=bool(self.goal.constraints))
+        best = best_of(outlines, top, self.objective, self.goal)
+        return self.storage.trials_by_id([t.id for t in best]), len(outlines)
 
     def print_leaderboard(self, top: int | None = 10) -> None:
         from netsynth.display.leaderboard import print_leaderboard

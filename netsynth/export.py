@@ -4,12 +4,19 @@ An export folder holds:
 
     model.safetensors   the weights (loading never unpickles anything)
     genotype.json       the architecture, as plain data
-    model.json          input shape, classes, normalization, metrics, file list
+    model.json          input shape, classes, normalization, test-time mirroring, metrics,
+                        file list
     model.onnx          the same network with its input normalization, for any ONNX runtime
     predict.py          a small loader: python predict.py data.npz
 
 Every export is checked by reloading both the weights and the ONNX file and comparing their
 outputs with the in-memory model on real inputs (max abs difference <= 1e-4).
+
+A model whose training used left-right flips predicts with test-time mirroring (see
+``netsynth.nn.mirror_average``): the averaged prediction is part of the exported forward pass,
+ONNX included, and ``model.json`` says ``"test_time_mirror": true``. Such an export has format
+version 2, so a netsynth that does not know the averaging refuses it instead of predicting
+without it; every other export stays version 1.
 
 >>> model = load_model("netsynth-models/quickstart/model")  # doctest: +SKIP
 >>> model.predict(x)                                          # doctest: +SKIP
@@ -31,11 +38,12 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from netsynth.nn.build import build
+from netsynth.nn.mirror_average import mirror_averaged_logits
 from netsynth.space.genotype import Genotype
 from netsynth.space.space_kinds import genotype_from_dict
 
 FORMAT = "netsynth-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest version this netsynth reads and writes (2: test-time mirroring)
 TOLERANCE = 1e-4
 
 
@@ -44,19 +52,27 @@ class ExportError(RuntimeError):
 
 
 class NormalizedModel(nn.Module):
-    """The network with the training data's normalization in front: raw inputs in, logits out."""
+    """The network with the training data's normalization in front: raw inputs in, logits out
+    (with ``mirror``, the log of the probabilities averaged over the input and its mirror
+    image)."""
 
     mean: torch.Tensor
     std: torch.Tensor
 
-    def __init__(self, network: nn.Module, mean: np.ndarray, std: np.ndarray) -> None:
+    def __init__(
+        self, network: nn.Module, mean: np.ndarray, std: np.ndarray, *, mirror: bool = False
+    ) -> None:
         super().__init__()
         self.network = network
+        self.mirror = mirror
         self.register_buffer("mean", torch.as_tensor(np.asarray(mean, dtype=np.float32)))
         self.register_buffer("std", torch.as_tensor(np.asarray(std, dtype=np.float32)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.network((x - self.mean) / self.std)
+        normalized = (x - self.mean) / self.std
+        if self.mirror:
+            return mirror_averaged_logits(self.network, normalized)
+        out: torch.Tensor = self.network(normalized)
         return out
 
     @torch.no_grad()
@@ -113,18 +129,20 @@ def export_model(
     sample: np.ndarray,
     class_names: Sequence[str] | None = None,
     metadata: dict[str, Any] | None = None,
+    mirror: bool = False,
 ) -> ExportReport:
     """Write ``network`` (trained on data normalized by ``mean``/``std``) to ``folder`` and
-    check the written files against it on ``sample`` (raw inputs)."""
+    check the written files against it on ``sample`` (raw inputs). ``mirror``: predict with
+    test-time mirroring (``netsynth.nn.mirror_average``)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    model = NormalizedModel(network.cpu().float(), mean, std).eval()
+    model = NormalizedModel(network.cpu().float(), mean, std, mirror=mirror).eval()
     weights = {k: v.detach().contiguous() for k, v in model.network.state_dict().items()}
     save_file(weights, str(folder / "model.safetensors"), metadata={"format": FORMAT})
     (folder / "genotype.json").write_text(json.dumps(genotype.to_dict(), indent=2))
     description: dict[str, Any] = {
         "format": FORMAT,
-        "version": FORMAT_VERSION,
+        "version": FORMAT_VERSION if mirror else 1,
         "genotype": genotype.to_dict(),
         "input_shape": list(input_shape),
         "num_classes": num_classes,
@@ -133,6 +151,7 @@ def export_model(
             "std": np.asarray(std, dtype=np.float32).tolist(),
         },
         "class_names": list(class_names) if class_names else None,
+        "test_time_mirror": mirror,
         "metadata": metadata or {},
         "files": ["model.safetensors", "genotype.json", "model.json", "model.onnx", "predict.py"],
     }
@@ -208,7 +227,10 @@ def load_model(folder: str | Path) -> LoadedModel:
     )
     network.load_state_dict(load_file(str(folder / "model.safetensors")))
     norm = description["normalization"]
-    model = LoadedModel(network, np.asarray(norm["mean"]), np.asarray(norm["std"])).eval()
+    mirror = bool(description.get("test_time_mirror", False))
+    model = LoadedModel(
+        network, np.asarray(norm["mean"]), np.asarray(norm["std"]), mirror=mirror
+    ).eval()
     model.input_shape = tuple(description["input_shape"])
     model.class_names = description.get("class_names")
     model.genotype = genotype

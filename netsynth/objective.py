@@ -6,9 +6,11 @@ import enum
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_record import TrialOutcome, TrialState
+
+Outcome = TypeVar("Outcome", bound=TrialOutcome)  # a TrialRecord or a TrialOutline
 
 
 class Direction(str, enum.Enum):
@@ -35,9 +37,9 @@ class Objective:
         """Ascending sort key, best first."""
         return -value if self.direction is Direction.MAXIMIZE else value
 
-    def best(self, trials: Iterable[TrialRecord]) -> TrialRecord | None:
+    def best(self, trials: Iterable[Outcome]) -> Outcome | None:
         """The best COMPLETE trial (earliest on ties), or None."""
-        best: TrialRecord | None = None
+        best: Outcome | None = None
         for trial in trials:
             if trial.state is not TrialState.COMPLETE or trial.value is None:
                 continue

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from netsynth.space.distributions import ParamValue
 
@@ -104,3 +105,36 @@ def lost_worker_reason(trial: TrialRecord, now: float, grace_seconds: float) -> 
         f"{LOST_WORKER}: no heartbeat from its worker{worker} for {silent:.1f}s "
         f"(grace period {grace_seconds:g}s)"
     )
+
+
+class TrialOutcome(Protocol):
+    """What ranking and counting read of a trial: a ``TrialRecord`` or a ``TrialOutline``."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def state(self) -> TrialState: ...
+
+    @property
+    def value(self) -> float | None: ...
+
+    @property
+    def metrics(self) -> Mapping[str, float]: ...
+
+
+@dataclass(frozen=True)
+class TrialOutline:
+    """A trial's id, number, state, value and (when asked for) metrics, and nothing else:
+    what a leaderboard ranks and ``netsynth ls`` counts. Reading these few columns costs a
+    fraction of a full record (params, attrs, reports), which matters at 100,000 trials
+    (``Storage.outlines``)."""
+
+    id: int
+    number: int
+    state: TrialState
+    value: float | None
+    metrics: dict[str, float] = field(default_factory=dict)

@@ -301,3 +301,29 @@ def test_export_error_is_raised_when_the_check_fails(
     monkeypatch.setattr(export_module, "_onnx_difference", lambda *args: 1.0)
     with pytest.raises(ExportError, match="differs from the trained one"):
         export(trained("tabular"), tmp_path / "bad")
+
+
+def test_a_mirrored_export_predicts_the_average_over_the_mirror_image(tmp_path: Path) -> None:
+    model = trained("image")
+    report = export(model, tmp_path / "mirrored", mirror=True)  # checks ONNX and weights too
+    description = json.loads((report.folder / "model.json").read_text())
+    assert description["test_time_mirror"] is True and description["version"] == 2
+    loaded = load_model(report.folder)
+    x = model.raw[:16]
+    plain = NormalizedModel(model.network, model.mean, model.std).eval()
+    expected = (plain.predict_proba(x) + plain.predict_proba(x[..., ::-1].copy())) / 2
+    np.testing.assert_allclose(loaded.predict_proba(x), expected, atol=1e-5)
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(
+        str(report.folder / "model.onnx"), providers=["CPUExecutionProvider"]
+    )
+    (logits,) = session.run(["logits"], {"x": x.astype(np.float32)})
+    np.testing.assert_allclose(torch.softmax(torch.as_tensor(logits), 1), expected, atol=1e-5)
+
+
+def test_an_export_without_mirroring_stays_format_version_1(tmp_path: Path) -> None:
+    report = export(trained("image"), tmp_path / "plain")
+    description = json.loads((report.folder / "model.json").read_text())
+    assert description["test_time_mirror"] is False and description["version"] == 1
+    assert load_model(report.folder).mirror is False

@@ -82,7 +82,7 @@ class StorageReader:
 
     def experiments(self) -> list[dict[str, Any]]:
         return [
-            experiment_row(record, self.storage.trials(record.id))
+            experiment_row(record, self.storage.outlines(record.id, metrics=False))
             for record in self.storage.list_experiments()
         ]
 

@@ -30,7 +30,8 @@ def _table(state: DashboardState, view: ExperimentView, request: Request) -> dic
     """The trial table's context: one page of rows, each with its thumbnail."""
     query = parse_query(request.query_params)
     page = select(state.reader.rows(view), query)
-    by_id = {t.id: t for t in view.trials}
+    drawn = {row["id"] for row in page.rows if row["has_genotype"]}
+    by_id = {t.id: t for t in view.trials if t.id in drawn}
     thumbnails = {
         row["id"]: state.reader.graphs.svg(view.record, by_id[row["id"]], compact=True)
         for row in page.rows

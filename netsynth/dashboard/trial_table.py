@@ -192,16 +192,39 @@ def _sorted(
     return [row for _, row in numbers] + [row for _, row in texts] + missing
 
 
+ORDERS_KEPT = 16  # filtered and sorted orders kept per table, for paging through them
+
+
 @dataclass(frozen=True)
 class TrialRows:
-    """Every trial's row, in trial order, and each trial's place on the leaderboard."""
+    """Every trial's row, in trial order, and each trial's place on the leaderboard. The
+    table is reused while no trial starts or finishes, and so are the orders ``select`` made
+    of it: paging through 100,000 sorted rows sorts them once."""
 
     rows: list[Row]
     ranks: dict[int, int]  # trial id -> 1 for the best
+    orders: dict[tuple[Any, ...], list[Row]] = field(default_factory=dict, compare=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
 
 def select(table: TrialRows, query: TableQuery) -> TablePage:
     """Filter, sort and cut one page out of ``table``; the page's rows get their ``rank``."""
+    key = (query.sort, query.order, query.states, query.stage, query.text)
+    with table.lock:
+        ordered = table.orders.get(key)
+    if ordered is None:
+        ordered = _ordered(table, query)
+        with table.lock:
+            if len(table.orders) >= ORDERS_KEPT:
+                table.orders.pop(next(iter(table.orders)))  # the oldest
+            table.orders[key] = ordered
+    start = (query.page - 1) * query.size
+    page = [{**r, "rank": table.ranks.get(r["id"])} for r in ordered[start : start + query.size]]
+    return TablePage(page, len(ordered), query)
+
+
+def _ordered(table: TrialRows, query: TableQuery) -> list[Row]:
+    """The rows ``query`` keeps, in its order."""
     chosen = table.rows
     if query.states:
         chosen = [r for r in chosen if r["state"] in query.states]
@@ -210,10 +233,7 @@ def select(table: TrialRows, query: TableQuery) -> TablePage:
     if query.text:
         needle = query.text.lower()
         chosen = [r for r in chosen if needle in _search_text(r)]
-    ordered = _sorted(chosen, query.sort, query.order == "desc", table.ranks)
-    start = (query.page - 1) * query.size
-    page = [{**r, "rank": table.ranks.get(r["id"])} for r in ordered[start : start + query.size]]
-    return TablePage(page, len(chosen), query)
+    return _sorted(chosen, query.sort, query.order == "desc", table.ranks)
 
 
 @dataclass

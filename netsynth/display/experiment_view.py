@@ -39,5 +39,7 @@ class ExperimentView(Protocol):
 
     def leaderboard(self, top: int | None = None) -> list[dict[str, Any]]: ...
 
+    def leaderboard_trials(self, top: int | None = None) -> tuple[list[TrialRecord], int]: ...
+
 
 __all__ = ["ExperimentView"]

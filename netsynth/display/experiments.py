@@ -9,16 +9,17 @@ from typing import Any
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.objective import Objective
 from netsynth.storage.storage import Storage
-from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_record import TrialOutcome, TrialState
 
 
 def experiment_rows(storage: Storage) -> list[dict[str, Any]]:
     return [
-        experiment_row(record, storage.trials(record.id)) for record in storage.list_experiments()
+        experiment_row(record, storage.outlines(record.id, metrics=False))
+        for record in storage.list_experiments()
     ]
 
 
-def experiment_row(record: ExperimentRecord, trials: Sequence[TrialRecord]) -> dict[str, Any]:
+def experiment_row(record: ExperimentRecord, trials: Sequence[TrialOutcome]) -> dict[str, Any]:
     """One experiment: its state, trials done against the budget, the best value, its time."""
     counts = {state: 0 for state in TrialState}
     for trial in trials:

@@ -11,22 +11,24 @@ union of the rows' keys, in a fixed order.
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import json
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from netsynth.objective import Direction, Objective
 from netsynth.strategies.goal import Goal, pareto_front
 from netsynth.tapas.rank_quality import PREDICTED_METRIC, metric_label, rank_quality_note
-from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_record import TrialOutcome, TrialRecord, TrialState
 
 if TYPE_CHECKING:
     from netsynth.display.experiment_view import ExperimentView
 
 SCHEMA_VERSION = 1  # of the ``--format json`` document; raised on a breaking change
 SCHEMA_FILE = "show_schema.json"
+Outcome = TypeVar("Outcome", bound=TrialOutcome)  # a TrialRecord or a TrialOutline
 STAGE_ONE, STAGE_TWO = "search", "tuning"  # a sequential pipeline's rows say which stage
 
 # The order of a trial row's keys (the objective's metric comes fourth, then the
@@ -59,18 +61,32 @@ _STATE_ORDER = {
 
 
 def ranked(
-    trials: Sequence[TrialRecord], objective: Objective, goal: Goal | None = None
-) -> list[TrialRecord]:
+    trials: Sequence[Outcome], objective: Objective, goal: Goal | None = None
+) -> list[Outcome]:
     """COMPLETE trials best first (those keeping the goal's constraints before those breaking
     them), then PRUNED (by their last value), RUNNING and FAILED."""
+    return sorted(trials, key=rank_key(objective, goal))
 
-    def key(t: TrialRecord) -> tuple[int, int, float, int]:
+
+def best_of(
+    trials: Sequence[Outcome], top: int, objective: Objective, goal: Goal | None = None
+) -> list[Outcome]:
+    """The first ``top`` of ``ranked(trials, ...)``, without sorting them all."""
+    return heapq.nsmallest(top, trials, key=rank_key(objective, goal))
+
+
+def rank_key(
+    objective: Objective, goal: Goal | None = None
+) -> Callable[[TrialOutcome], tuple[int, int, float, int]]:
+    """The sort key of ``ranked``: state, constraints kept, value, number."""
+
+    def key(t: TrialOutcome) -> tuple[int, int, float, int]:
         has_value = t.value is not None and not math.isnan(t.value)
         value = objective.sort_key(t.value) if has_value else math.inf  # type: ignore[arg-type]
         broken = 1 if goal is not None and goal.constraints and goal.broken(t) else 0
         return (_STATE_ORDER[t.state], broken, value, t.number)
 
-    return sorted(trials, key=key)
+    return key
 
 
 def leaderboard_rows(
@@ -312,7 +328,7 @@ def show_document(experiment: ExperimentView, top: int | None = None) -> dict[st
     describes them."""
     record = experiment.record
     goal = experiment.goal
-    trials = experiment.trials()
+    trials, total = experiment.leaderboard_trials(top)
     return {
         "schema_version": SCHEMA_VERSION,
         "experiment": {
@@ -327,7 +343,7 @@ def show_document(experiment: ExperimentView, top: int | None = None) -> dict[st
                 {"metric": o.metric, "direction": o.direction.value} for o in goal.objectives
             ],
             "constraints": dict(goal.constraints),
-            "trials_total": len(trials),
+            "trials_total": total,
         },
         "trials": leaderboard_rows(
             trials, experiment.objective, top, goal, staged=experiment.staged

@@ -58,11 +58,26 @@ class DataConfig:
 @dataclass(frozen=True)
 class FinalConfig:
     """After the search: retrain the ``top_k`` best from scratch on train+validation
-    (``epochs``: None keeps each candidate's own), test them, export the winner."""
+    (``epochs``: None keeps each candidate's own), test them, export the winner.
+    ``test_time_mirror``: images trained with flips predict with test-time mirroring
+    (``netsynth.nn.mirror_average``)."""
 
     top_k: int = 3
     epochs: int | None = None
     export_dir: str | None = None  # default: ./netsynth-models/<experiment>
+    test_time_mirror: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        """As stored in the estimator's config; the default mirroring is left out, so the
+        configs of experiments stored before the option existed compare equal."""
+        data: dict[str, Any] = {
+            "top_k": self.top_k,
+            "epochs": self.epochs,
+            "export_dir": self.export_dir,
+        }
+        if not self.test_time_mirror:
+            data["test_time_mirror"] = False
+        return data
 
 
 def resolve_device(name: str) -> torch.device:
@@ -133,11 +148,7 @@ class TrainingEstimator:
                 "test_fraction": self.data.test_fraction,
                 "seed": self.data.seed,
             },
-            "final": {
-                "top_k": self.final.top_k,
-                "epochs": self.final.epochs,
-                "export_dir": self.final.export_dir,
-            },
+            "final": self.final.to_dict(),
             "device": self.device_name,
             "threads": self.threads,
             "inherit_epochs": self.inherit_epochs,

@@ -33,6 +33,7 @@ from netsynth.estimation.trainer import Trainer
 from netsynth.estimation.training import TrainingEstimator, candidate_seed
 from netsynth.export import export_model
 from netsynth.nn import build, count_flops, count_params, measure_latency
+from netsynth.nn.mirror_average import MirrorAveraged, predicts_mirrored
 from netsynth.runner.driver import ExperimentDriver
 from netsynth.runner.machine_check import measure_machine
 from netsynth.runner.retries import first_attempt
@@ -220,6 +221,8 @@ def retrain_trials(trainer: Trainer, driver: ExperimentDriver, trials: list[Tria
         weights = folder / f"trial-{trial.number}.safetensors"
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(weights))
+        input_shape = trainer.splits().input_shape
+        mirror = trainer.final.test_time_mirror and predicts_mirrored(training.to_dict(), input_shape)
         final.append(
             {
                 "rank": rank[trial.number],
@@ -231,7 +234,11 @@ def retrain_trials(trainer: Trainer, driver: ExperimentDriver, trials: list[Tria
                 "val_acc": trial.value,
                 "params": count_params(model),
                 "flops": count_flops(model, trainer.splits().input_shape),
-                "latency_ms": measure_latency(model, trainer.splits().input_shape),
+                # the delivered model's: with test-time mirroring, two forward passes
+                "latency_ms": measure_latency(
+                    MirrorAveraged(model) if mirror else model, input_shape
+                ),
+                "test_time_mirror": mirror,
                 "epochs": result.epochs,
                 "steps": result.steps,
                 "time_budget": budget,
@@ -255,13 +262,21 @@ def _load(trainer: Trainer, entry: dict[str, Any]) -> torch.nn.Module:
     return model.to(trainer.device)
 
 
+def _mirrored(entry: dict[str, Any]) -> bool:
+    """Whether the retrained model of ``entry`` predicts with test-time mirroring (entries
+    stored before it existed say nothing, and predict as they were tested: without)."""
+    return bool(entry.get("test_time_mirror", False))
+
+
 def test_final(trainer: Trainer, driver: ExperimentDriver) -> None:
     """Test every retrained model not tested yet; the winner is the best-ranked one."""
     final: list[dict[str, Any]] = [dict(e) for e in driver.record.attrs.get("final", [])]
     for entry in final:
         if "test_acc" not in entry:
+            model = _load(trainer, entry)
             entry["test_acc"], entry["test_loss"] = evaluate(
-                _load(trainer, entry), trainer.tensors("test")
+                MirrorAveraged(model) if _mirrored(entry) else model,
+                trainer.tensors("test"),
             )
     winner = driver.record.attrs.get("winner")
     if winner is None:
@@ -298,6 +313,7 @@ def export_trial(trainer: Trainer, driver: ExperimentDriver, trial: int, folder:
             "training": entry["training"],
             "dataset": trainer.data.dataset,
         },
+        mirror=_mirrored(entry),
     )
     log.info(
         "exported trial %d to %s (max abs difference: weights %.1e, ONNX %.1e)",

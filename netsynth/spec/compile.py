@@ -147,7 +147,9 @@ def _estimator(spec: ExperimentSpec, base_dir: Path) -> Estimator:
     config = spec.architecture_config(base_dir)
     assert config is not None
     space = make_architecture_space(config)
-    final = FinalConfig(spec.final.top_k, spec.final.epochs, spec.final.export_dir)
+    final = FinalConfig(
+        spec.final.top_k, spec.final.epochs, spec.final.export_dir, spec.final.test_time_mirror
+    )
     block = spec.estimator
     if isinstance(block, OneShotEstimatorSpec):
         from netsynth.oneshot.config import OneShotConfig

@@ -234,11 +234,14 @@ class DataSpec(Strict):
 
 class FinalSpec(Strict):
     """After the search: retrain the top_k best from scratch on train+validation (epochs:
-    null keeps each candidate's own), test them, export the winner to export_dir."""
+    null keeps each candidate's own), test them, export the winner to export_dir.
+    test_time_mirror: images trained with left-right flips predict with the average over the
+    image and its mirror image (two forward passes); false keeps one."""
 
     top_k: int = Field(default=3, ge=1)
     epochs: int | None = Field(default=None, ge=1)
     export_dir: str | None = None
+    test_time_mirror: bool = True
 
 
 class TuningSpec(Strict):

@@ -53,7 +53,14 @@ from netsynth.storage.storage import (
     TrialFinishedError,
 )
 from netsynth.trial_history import TrialHistory
-from netsynth.trial_record import RETRY_OF, Report, TrialRecord, TrialState, lost_worker_reason
+from netsynth.trial_record import (
+    RETRY_OF,
+    Report,
+    TrialOutline,
+    TrialRecord,
+    TrialState,
+    lost_worker_reason,
+)
 
 _IDS_PER_QUERY = 5000  # below SQLite's limit on bound variables
 
@@ -62,6 +69,17 @@ def _in_chunks(conn: Connection, statement: Select[Any], ids: Sequence[int]) -> 
     """The rows of ``statement`` (which binds ``ids``) for every id, a chunk at a time."""
     for start in range(0, len(ids), _IDS_PER_QUERY):
         yield from conn.execute(statement, {"ids": ids[start : start + _IDS_PER_QUERY]})
+
+
+def _reports_of(conn: Connection, rows: Sequence[Row[Any]]) -> dict[int, list[Report]]:
+    """The reports of the trials in ``rows`` (trial rows), by trial id, in the order made."""
+    with_reports = [row.id for row in rows if row.report_count]
+    by_trial: dict[int, list[Report]] = {}
+    for report in _in_chunks(conn, sql_statements.REPORTS_OF, with_reports):
+        by_trial.setdefault(report.trial_id, []).append(
+            Report(report.step, json_codec.loads(report.metrics))
+        )
+    return by_trial
 
 
 class _LimitReached(Exception):
@@ -473,15 +491,9 @@ class SQLStorage(Storage):
                     sql_statements.NEW_TRIALS, {"eid": experiment_id, "max_id": cache.max_id}
                 ),
             ]
-            with_reports = [row.id for row in rows if row.report_count]
-            report_rows = list(_in_chunks(conn, sql_statements.REPORTS_OF, with_reports))
+            by_trial = _reports_of(conn, rows)
         if not rows and not cache.records:
             self._check_experiment(experiment_id)
-        by_trial: dict[int, list[Report]] = {}
-        for report in report_rows:
-            by_trial.setdefault(report.trial_id, []).append(
-                Report(report.step, json_codec.loads(report.metrics))
-            )
         for row in rows:
             record = self._trial_record(row, by_trial.get(row.id, ()))
             index = cache.position.get(record.id)
@@ -498,10 +510,33 @@ class SQLStorage(Storage):
         return cache
 
     @retry_connection_loss
-    def trial(self, trial_id: int) -> TrialRecord:
+    def outlines(self, experiment_id: int, *, metrics: bool = True) -> list[TrialOutline]:
+        columns = [trials.c.id, trials.c.number, trials.c.state, trials.c.value]
+        statement = select(*columns, *([trials.c.metrics] if metrics else []))
         with self._read() as conn:
-            row = conn.execute(select(trials).where(trials.c.id == trial_id)).first()
-            if row is None:
-                raise StorageError(f"no trial with id {trial_id}")
-            report_rows = conn.execute(sql_statements.REPORTS_OF, {"ids": [trial_id]}).all()
-        return self._trial_record(row, [Report(s, json_codec.loads(m)) for _, s, m in report_rows])
+            rows = conn.execute(
+                statement.where(trials.c.experiment_id == experiment_id).order_by(trials.c.number)
+            ).all()
+        if not rows:
+            self._check_experiment(experiment_id)
+        states = {state.value: state for state in TrialState}
+        if metrics:
+            return [
+                TrialOutline(row[0], row[1], states[row[2]], row[3], json_codec.loads(row[4]))
+                for row in rows
+            ]
+        return [TrialOutline(row[0], row[1], states[row[2]], row[3]) for row in rows]
+
+    @retry_connection_loss
+    def trials_by_id(self, trial_ids: Sequence[int]) -> list[TrialRecord]:
+        with self._read() as conn:
+            rows = list(_in_chunks(conn, sql_statements.TRIALS_BY_ID, list(trial_ids)))
+            by_trial = _reports_of(conn, rows)
+        records = {row.id: self._trial_record(row, by_trial.get(row.id, ())) for row in rows}
+        missing = [trial_id for trial_id in trial_ids if trial_id not in records]
+        if missing:
+            raise StorageError(f"no trial with id {missing[0]}")
+        return [records[trial_id] for trial_id in trial_ids]
+
+    def trial(self, trial_id: int) -> TrialRecord:
+        return self.trials_by_id([trial_id])[0]

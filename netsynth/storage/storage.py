@@ -15,7 +15,7 @@ from typing import Any
 
 from netsynth.experiment_record import ExperimentRecord, ExperimentState
 from netsynth.space.distributions import ParamValue
-from netsynth.trial_record import RETRY_OF, Report, TrialRecord, TrialState
+from netsynth.trial_record import RETRY_OF, Report, TrialOutline, TrialRecord, TrialState
 
 SCHEMA_VERSION = 3  # v2: trials.heartbeat_at; v3: lde_records (older files upgrade on writing)
 
@@ -284,6 +284,21 @@ class Storage(ABC):
         self, experiment_id: int, states: Collection[TrialState] | None = None
     ) -> list[TrialRecord]:
         """All trials of an experiment (optionally only some states), ordered by number."""
+
+    def outlines(self, experiment_id: int, *, metrics: bool = True) -> list[TrialOutline]:
+        """Every trial's ``TrialOutline`` (id, number, state, value; metrics only when
+        ``metrics``), ordered by number: what ranking and counting read. SQL backends read
+        just those columns; this default takes them from ``trials``."""
+        return [
+            TrialOutline(t.id, t.number, t.state, t.value, dict(t.metrics) if metrics else {})
+            for t in self.trials(experiment_id)
+        ]
+
+    def trials_by_id(self, trial_ids: Sequence[int]) -> list[TrialRecord]:
+        """The full records of these trials, in the order given; ``StorageError`` if one is
+        missing. With ``outlines``, a reader ranks every trial and then reads only the few it
+        shows."""
+        return [self.trial(trial_id) for trial_id in trial_ids]
 
     def history(self, experiment_id: int) -> Sequence[TrialRecord]:
         """All trials of an experiment, ordered by number, for a search to read before each

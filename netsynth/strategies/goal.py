@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netsynth.objective import Direction, Objective
-from netsynth.trial_record import TrialRecord, TrialState
+from netsynth.trial_record import TrialOutcome, TrialRecord, TrialState
 
 # Below any feasible score: constraint violations map to (-_INFEASIBLE - violation).
 _INFEASIBLE = 1e12
@@ -49,7 +49,7 @@ class Goal:
                 total += (value - bound) / max(abs(bound), 1e-12)
         return total
 
-    def broken(self, trial: TrialRecord) -> list[str]:
+    def broken(self, trial: TrialOutcome) -> list[str]:
         """The constraints a finished trial breaks, as ``"params > 20000"`` texts."""
         metrics = {**trial.metrics, **_value_metric(self, trial)}
         out = []
@@ -107,7 +107,7 @@ class Goal:
         )
 
 
-def _value_metric(goal: Goal, trial: TrialRecord) -> dict[str, float]:
+def _value_metric(goal: Goal, trial: TrialOutcome) -> dict[str, float]:
     """The objective's own metric, so that a constraint may name it too."""
     return {goal.objective.metric: trial.value} if trial.value is not None else {}
 

@@ -20,7 +20,7 @@ def write_big_experiment(url: str, name: str = "big", count: int = 10_000, steps
     COMPLETE), each with ``steps`` reports; returns the experiment's id. Trial ``n`` has
     ``val_acc`` drawn from seed 0, ``params`` metric ``1000 + n`` and one parameter ``lr``."""
     storage = open_storage(url)
-    config = {"objective": {"metric": "val_acc", "direction": "maximize"}}
+    config = {"objective": {"metric": "val_acc", "direction": "maximize"}, "seed": 0}
     record = storage.create_experiment(name, {**config, "architecture": {"type": "chain"}})
     storage.close()
     space = make_architecture_space({"type": "chain"})

@@ -49,7 +49,14 @@ from netsynth.storage.storage import (
     TrialFinishedError,
 )
 from netsynth.testing.heartbeat_suite import HeartbeatConformance
-from netsynth.trial_record import LOST_WORKER, RETRY_OF, Report, TrialRecord, TrialState
+from netsynth.trial_record import (
+    LOST_WORKER,
+    RETRY_OF,
+    Report,
+    TrialOutline,
+    TrialRecord,
+    TrialState,
+)
 
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAILED)
 NOT_FAILED_STATES = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -1047,6 +1054,51 @@ class StorageConformance(HeartbeatConformance):
         listed = storage.trials(experiment.id)
         assert [storage.trial(t.id) for t in listed] == listed
         assert [t.id for t in listed] == [running.id, finished.id]
+
+    def test_outlines_hold_what_ranking_reads_of_every_trial_in_number_order(
+        self, storage: Storage, second_client: Callable[[], Storage]
+    ) -> None:
+        experiment = new_experiment(storage)
+        new_experiment(storage)  # another experiment's trials stay out
+        ids = [new_trial(storage, experiment.id).id for _ in range(4)]
+        storage.add_report(ids[0], 1, {"loss": 0.5})
+        storage.finish_trial(ids[0], TrialState.COMPLETE, value=0.25, metrics={"params": 3.0})
+        storage.finish_trial(ids[1], TrialState.PRUNED, value=0.5, reason="stopped")
+        storage.finish_trial(ids[2], TrialState.FAILED, reason="boom")
+        expected = [
+            TrialOutline(t.id, t.number, t.state, t.value, dict(t.metrics))
+            for t in storage.trials(experiment.id)
+        ]
+        assert [o.state for o in expected][:3] == [
+            TrialState.COMPLETE,
+            TrialState.PRUNED,
+            TrialState.FAILED,
+        ]
+        assert storage.outlines(experiment.id) == expected
+        assert second_client().outlines(experiment.id) == expected
+        bare = storage.outlines(experiment.id, metrics=False)
+        assert [(o.id, o.number, o.state, o.value) for o in bare] == [
+            (o.id, o.number, o.state, o.value) for o in expected
+        ]
+        assert all(o.metrics == {} for o in bare)
+        assert storage.outlines(new_experiment(storage).id) == []
+        with pytest.raises(ExperimentNotFoundError):
+            storage.outlines(experiment.id + 1000)
+
+    def test_trials_by_id_returns_full_records_in_the_order_asked(self, storage: Storage) -> None:
+        experiment = new_experiment(storage)
+        first = new_trial(storage, experiment.id, draft_of(params={"a": 1}))
+        second = new_trial(storage, experiment.id)
+        storage.add_report(first.id, 2, {"loss": 0.1})
+        storage.finish_trial(first.id, TrialState.COMPLETE, value=1.0)
+        assert storage.trials_by_id([second.id, first.id]) == [
+            storage.trial(second.id),
+            storage.trial(first.id),
+        ]
+        assert storage.trials_by_id([first.id])[0].reports == (Report(2, {"loss": 0.1}),)
+        assert storage.trials_by_id([]) == []
+        with pytest.raises(StorageError):
+            storage.trials_by_id([first.id, second.id + 1000])
 
     def test_trial_with_unknown_id_raises_storage_error(self, storage: Storage) -> None:
         experiment = new_experiment(storage)
