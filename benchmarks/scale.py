@@ -312,7 +312,7 @@ def pages_part(args: argparse.Namespace, folder: Path) -> None:
     import warnings
 
     with warnings.catch_warnings():  # starlette's note about its HTTP client, not ours
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from starlette.testclient import TestClient
 
     from netsynth.dashboard.app import create_app

@@ -222,7 +222,9 @@ def retrain_trials(trainer: Trainer, driver: ExperimentDriver, trials: list[Tria
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(weights))
         input_shape = trainer.splits().input_shape
-        mirror = trainer.final.test_time_mirror and predicts_mirrored(training.to_dict(), input_shape)
+        mirror = trainer.final.test_time_mirror and predicts_mirrored(
+            training.to_dict(), input_shape
+        )
         final.append(
             {
                 "rank": rank[trial.number],
