@@ -6,11 +6,9 @@ import enum
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from netsynth.trial_record import TrialOutcome, TrialState
-
-Outcome = TypeVar("Outcome", bound=TrialOutcome)  # a TrialRecord or a TrialOutline
+from netsynth.trial_record import Outcome, TrialState
 
 
 class Direction(str, enum.Enum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from netsynth.space.distributions import ParamValue
 
@@ -138,3 +138,6 @@ class TrialOutline:
     state: TrialState
     value: float | None
     metrics: dict[str, float] = field(default_factory=dict)
+
+
+Outcome = TypeVar("Outcome", bound=TrialOutcome)  # a TrialRecord or a TrialOutline

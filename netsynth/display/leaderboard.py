@@ -16,19 +16,18 @@ import io
 import json
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from netsynth.objective import Direction, Objective
 from netsynth.strategies.goal import Goal, pareto_front
 from netsynth.tapas.rank_quality import PREDICTED_METRIC, metric_label, rank_quality_note
-from netsynth.trial_record import TrialOutcome, TrialRecord, TrialState
+from netsynth.trial_record import Outcome, TrialOutcome, TrialRecord, TrialState
 
 if TYPE_CHECKING:
     from netsynth.display.experiment_view import ExperimentView
 
 SCHEMA_VERSION = 1  # of the ``--format json`` document; raised on a breaking change
 SCHEMA_FILE = "show_schema.json"
-Outcome = TypeVar("Outcome", bound=TrialOutcome)  # a TrialRecord or a TrialOutline
 STAGE_ONE, STAGE_TWO = "search", "tuning"  # a sequential pipeline's rows say which stage
 
 # The order of a trial row's keys (the objective's metric comes fourth, then the

@@ -24,8 +24,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -49,7 +48,7 @@ class MirrorAveraged(nn.Module):
         return mirror_averaged_logits(self.network, x)
 
 
-def predicts_mirrored(training: Mapping[str, Any], input_shape: Sequence[int]) -> bool:
-    """Whether a model trained with ``training`` (a ``TrainingConfig`` as a dict) on inputs
-    of ``input_shape`` predicts with test-time mirroring: images trained with flips."""
-    return bool(training.get("flip")) and len(input_shape) == 3
+def predicts_mirrored(flip: bool, input_shape: Sequence[int]) -> bool:
+    """Whether a model trained with random flips ``flip`` on inputs of ``input_shape``
+    predicts with test-time mirroring: images trained with flips."""
+    return flip and len(input_shape) == 3

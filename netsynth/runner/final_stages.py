@@ -222,9 +222,7 @@ def retrain_trials(trainer: Trainer, driver: ExperimentDriver, trials: list[Tria
         state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
         save_file(state, str(weights))
         input_shape = trainer.splits().input_shape
-        mirror = trainer.final.test_time_mirror and predicts_mirrored(
-            training.to_dict(), input_shape
-        )
+        mirror = trainer.final.test_time_mirror and predicts_mirrored(training.flip, input_shape)
         final.append(
             {
                 "rank": rank[trial.number],
@@ -235,7 +233,7 @@ def retrain_trials(trainer: Trainer, driver: ExperimentDriver, trials: list[Tria
                 "training": training.to_dict(),
                 "val_acc": trial.value,
                 "params": count_params(model),
-                "flops": count_flops(model, trainer.splits().input_shape),
+                "flops": count_flops(model, input_shape),
                 # the delivered model's: with test-time mirroring, two forward passes
                 "latency_ms": measure_latency(
                     MirrorAveraged(model) if mirror else model, input_shape

@@ -39,7 +39,7 @@ def summarize(
     dataset: Dataset, spec: ExperimentSpec, mirror: MirrorCheck | None = None
 ) -> DataSummary:
     """The data as the defaults see it: kind, sample shape, samples left to train on, and
-    for images whether mirroring keeps labels (``mirror``, measured here if not given)."""
+    whether mirroring keeps labels (``mirror``: the check of an image dataset)."""
     assert spec.data is not None
     held_out = spec.data.val_fraction + (
         0.0 if dataset.x_test is not None else spec.data.test_fraction
@@ -49,8 +49,7 @@ def summarize(
         dataset.input_shape,
         max(1, round(len(dataset.y) * (1.0 - held_out))),
         dataset.num_classes,
-        mirror_keeps_labels=dataset.kind == "image"
-        and (mirror or mirror_check(dataset.x, dataset.y)).keeps_labels,
+        mirror_keeps_labels=mirror is not None and mirror.keeps_labels,
     )
 
 
